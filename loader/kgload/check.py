@@ -1,0 +1,336 @@
+"""Checking a parsed facts file: JSON Schema, cross-references, types, dates.
+
+Every problem is collected (not just the first) as a :class:`Finding` located at the
+file, line and column of the offending value, with the id of the fact it belongs to and
+a message a journalist can act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from typing import Any
+
+import jsonschema
+
+from . import __version__, dates
+from .errors import Finding, InputRejected
+from .facts import FactsFile, Path_
+from .ontology import action_types, entity_types
+from .resources import schema_path
+
+FORMAT_VERSION = 1
+
+_KINDS = {
+    "string": "a text",
+    "array": "a list",
+    "object": "a mapping (key: value pairs)",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "empty",
+}
+
+
+@cache
+def facts_schema() -> dict[str, Any]:
+    """The JSON Schema of the facts format (what ``kgload schema`` prints)."""
+    with schema_path().open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@cache
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    schema = facts_schema()
+    if kind == "registry":  # a registry file: format_version and entities only
+        schema = {
+            "$defs": schema["$defs"],
+            "type": "object",
+            "required": ["format_version", "entities"],
+            "additionalProperties": False,
+            "properties": {
+                "format_version": schema["properties"]["format_version"],
+                "entities": schema["properties"]["entities"],
+            },
+        }
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+@dataclass
+class CheckedFacts:
+    """A facts file that passed every check, with its times resolved."""
+
+    file: FactsFile
+    article: dict[str, Any]
+    entities: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    published: date | None
+    language: str
+    times: dict[Path_, dates.TimeSpan] = field(default_factory=dict)
+
+    @property
+    def article_id(self) -> str:
+        return str(self.article["id"])
+
+
+class _Collector:
+    def __init__(self, facts: FactsFile) -> None:
+        self.facts = facts
+        self.findings: list[Finding] = []
+
+    def add(self, path: Path_, message: str, rule: str) -> None:
+        position = self.facts.position(path)
+        line, column = position if position else (None, None)
+        self.findings.append(
+            Finding(self.facts.path, message, rule, line, column, self.facts.fact_id(path))
+        )
+
+
+def _suggest(value: object, choices: Iterable[str]) -> str:
+    matches = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{matches[0]}"?)' if matches else ""
+
+
+def _show(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 60 else text[:57] + '..."'
+
+
+def _field_name(path: Path_) -> str:
+    names = [p for p in path if isinstance(p, str)]
+    return names[-1] if names else "the document"
+
+
+def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, str]]:
+    """Turn one JSON Schema error into plain-words messages located at paths."""
+    path: Path_ = tuple(error.absolute_path)
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    if kind == "oneOf" and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        # a wrong shape altogether (not a text, not a mapping) reads better as one message
+        if best.validator == "type" and tuple(best.absolute_path) == path:
+            yield path, f"{_field_name(path)}: {_show(instance)} has the wrong form: " + (
+                error.schema.get("description") or "see `kgload schema`"
+            ), "schema-form"
+            return
+        yield from _schema_messages(best)
+        return
+    if kind == "required":
+        for name in value:
+            if isinstance(instance, dict) and name not in instance:
+                yield path, f'missing required field "{name}"', "schema-required"
+    elif kind == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        for key in instance:
+            if key not in allowed:
+                yield (*path, key), f'unknown field "{key}"{_suggest(key, allowed)}', "schema-unknown-field"
+    elif kind == "type":
+        expected = value if isinstance(value, list) else [value]
+        wanted = " or ".join(_KINDS.get(t, t) for t in expected)
+        yield path, f"{_field_name(path)}: {_show(instance)} should be {wanted}", "schema-type"
+    elif kind == "enum":
+        yield path, (
+            f"{_field_name(path)}: {_show(instance)} is not one of: {', '.join(map(str, value))}"
+            f"{_suggest(instance, map(str, value))}"
+        ), "schema-enum"
+    elif kind == "pattern":
+        if value == "\\S":
+            yield path, f"{_field_name(path)} must not be blank", "schema-blank"
+        else:
+            what = error.schema.get("description", f"it must match {value}")
+            yield path, f"{_field_name(path)}: {_show(instance)} is not valid here. {what}", "schema-pattern"
+    elif kind in ("minItems", "maxItems"):
+        word = "at least" if kind == "minItems" else "at most"
+        yield path, f"{_field_name(path)} needs {word} {value} item(s)", "schema-items"
+    elif kind == "minLength":
+        yield path, f"{_field_name(path)} must not be empty", "schema-blank"
+    elif kind == "maxLength":
+        yield path, f"{_field_name(path)} is longer than {value} characters", "schema-too-long"
+    elif kind in ("exclusiveMinimum", "minimum"):
+        yield path, f"{_field_name(path)}: {_show(instance)} must be greater than {value}", "schema-range"
+    elif kind in ("minProperties", "maxProperties"):
+        yield path, f"{_field_name(path)}: {error.message}", "schema-fields"
+    elif kind == "allOf":
+        for sub in error.context or []:
+            yield from _schema_messages(sub)
+    else:
+        yield path, f"{_field_name(path)}: {error.message}", f"schema-{kind}"
+
+
+def check_schema(facts: FactsFile, *, kind: str = "facts") -> list[Finding]:
+    """JSON Schema findings for a facts (or registry) file, in document order."""
+    out = _Collector(facts)
+    data = facts.data
+    if not isinstance(data, dict):
+        out.add((), "a facts file must be a mapping with format_version, article and actions "
+                "(see `kgload schema`)", "schema-root")
+        return out.findings
+    version = data.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        out.add(("format_version",), f"this file is written in facts format version {version}; "
+                f"kgload {__version__} reads version {FORMAT_VERSION}: upgrade kgload",
+                "future-format")
+        return out.findings
+    for error in _validator(kind).iter_errors(data):
+        for path, message, rule in _schema_messages(error):
+            out.add(path, message, rule)
+    out.findings.sort(key=lambda f: (f.line or 0, f.column or 0))
+    return out.findings
+
+
+def _ref(participant: Any) -> str:
+    return participant["ref"] if isinstance(participant, dict) else participant
+
+
+def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFacts:
+    """Check a parsed facts file; raises :class:`InputRejected` listing every problem.
+
+    ``registry_types`` maps the ids of the shared registry to their entity type.
+    """
+    findings = check_schema(facts)
+    if findings:
+        raise InputRejected(findings)
+    out = _Collector(facts)
+    data = facts.data
+    entities: list[dict[str, Any]] = data.get("entities", [])
+    actions: list[dict[str, Any]] = data["actions"]
+
+    # ids: unique, and not shadowing the shared registry
+    seen: dict[str, Path_] = {}
+    for section, items in (("entities", entities), ("actions", actions)):
+        for i, item in enumerate(items):
+            path: Path_ = (section, i, "id")
+            fid = item["id"]
+            if fid in seen:
+                line = facts.position(seen[fid])
+                where = f" (first at line {line[0]})" if line else ""
+                out.add(path, f'the id "{fid}" is used twice{where}', "duplicate-id")
+            elif section == "entities" and fid in registry_types:
+                out.add(path, f'"{fid}" is already in kgload\'s shared registry: use it by id '
+                        "without declaring it", "registry-id")
+            seen[fid] = path
+    entity_ids = {e["id"]: e["type"] for e in entities} | dict(registry_types)
+    action_ids = {a["id"] for a in actions}
+
+    def need_entity(path: Path_, ref: str) -> None:
+        if ref not in entity_ids:
+            hint = _suggest(ref, entity_ids) or (
+                " (it is an action, not an entity)" if ref in action_ids else "")
+            out.add(path, f'refers to the entity "{ref}", which is not declared in this file '
+                    f"nor in the shared registry{hint}", "unknown-entity")
+
+    def need_action(path: Path_, ref: str, own: str) -> None:
+        if ref == own:
+            out.add(path, "an action cannot refer to itself", "self-reference")
+        elif ref not in action_ids:
+            hint = _suggest(ref, action_ids) or (
+                " (it is an entity, not an action)" if ref in entity_ids else "")
+            out.add(path, f'refers to the action "{ref}", which is not declared in this file'
+                    f"{hint}", "unknown-action")
+
+    for i, entity in enumerate(entities):
+        base: Path_ = ("entities", i)
+        for key in ("located_in", "part_of"):
+            if key in entity:
+                need_entity((*base, key), entity[key])
+        for j, ref in enumerate(entity.get("between", [])):
+            need_entity((*base, "between", j), ref)
+        if len(set(entity.get("between", []))) == 1:
+            out.add((*base, "between"), "a border lies between two different places", "border-sides")
+        if "between" in entity and entity["type"] != "Border":
+            out.add((*base, "between"), '"between" only applies to a Border', "between-not-border")
+        for j, role in enumerate(entity.get("roles", [])):
+            if "of" in role:
+                need_entity((*base, "roles", j, "of"), role["of"])
+
+    known_types = action_types()
+    for i, action in enumerate(actions):
+        base = ("actions", i)
+        if action["type"] not in known_types:
+            out.add((*base, "type"), f'unknown action type "{action["type"]}"'
+                    f"{_suggest(action['type'], known_types)}; `kgload types` lists them",
+                    "unknown-action-type")
+        for key in ("agents", "targets", "places", "attributed_to"):
+            for j, participant in enumerate(action.get(key, [])):
+                need_entity((*base, key, j), _ref(participant))
+        if "medium" in action:
+            need_entity((*base, "medium"), action["medium"])
+        for j, ref in enumerate(action.get("about", [])):
+            need_action((*base, "about", j), ref, action["id"])
+        for key, ref in action.get("condition", {}).items():
+            need_action((*base, "condition", key), ref, action["id"])
+
+    published, times = _resolve_times(out, data)
+    if out.findings:
+        raise InputRejected(out.findings)
+    article = data["article"]
+    return CheckedFacts(
+        facts, article, entities, actions, published, article.get("language", "en"), times
+    )
+
+
+def _parse_day(value: str) -> date:
+    span = dates.parse_absolute(value)
+    assert span.start is not None
+    return span.start
+
+
+def resolve_time(spec: Any, published: date | None) -> dates.TimeSpan:
+    """Resolve a facts-file time (text, or {text, start, end, after, before})."""
+    if isinstance(spec, str):
+        return dates.resolve(spec, published)
+    text = spec.get("text")
+    if text is not None:
+        span = dates.resolve(text, published)
+    else:
+        span = dates.TimeSpan(None, None, "day")
+    start = _parse_day(spec["start"]) if "start" in spec else span.start
+    end = _parse_day(spec["end"]) if "end" in spec else span.end
+    if start and end and start > end:
+        raise dates.DateError(f"the start ({start.isoformat()}) is after the end ({end.isoformat()})")
+    span = dates.TimeSpan(start, end, span.precision, text)
+    after = _parse_day(spec["after"]) if "after" in spec else None
+    before = _parse_day(spec["before"]) if "before" in spec else None
+    if after or before:
+        span = dates.narrow(span, after=after, before=before)
+    return span
+
+
+def _time_paths(data: dict[str, Any]) -> Iterator[Path_]:
+    for i, action in enumerate(data["actions"]):
+        if "time" in action:
+            yield ("actions", i, "time")
+    for i, entity in enumerate(data.get("entities", [])):
+        for j, role in enumerate(entity.get("roles", [])):
+            if "time" in role:
+                yield ("entities", i, "roles", j, "time")
+
+
+def _resolve_times(
+    out: _Collector, data: dict[str, Any]
+) -> tuple[date | None, dict[Path_, dates.TimeSpan]]:
+    published = None
+    try:
+        published = _parse_day(data["article"]["published"])
+    except dates.DateError as exc:
+        out.add(("article", "published"), f"published: {exc}", "bad-date")
+    times: dict[Path_, dates.TimeSpan] = {}
+    for path in _time_paths(data):
+        spec: Any = data
+        for key in path:
+            spec = spec[key]
+        try:
+            times[path] = resolve_time(spec, published)
+        except dates.DateError as exc:
+            out.add(path, f"time: {exc}", "bad-date")
+    return published, times
+
+
+def entity_type_names() -> list[str]:
+    """Entity types facts files may use (for the schema consistency test and docs)."""
+    return sorted(entity_types())

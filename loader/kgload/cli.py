@@ -1,0 +1,443 @@
+"""The ``kgload`` command: parses options, calls the library, renders results.
+
+Exit codes: 0 ok; 1 some input rejected; 2 usage; 3 store in use; 4 store or file I/O
+error; 5 internal error (a bug); 130 interrupted. Errors are turned into one message and
+one exit code here, at the edge; no traceback reaches the user (``-v`` shows it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import ExitCode, Finding, KgloadError, UsageError
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0    success
+  1    some input was rejected (the valid articles of the run were loaded)
+  2    usage error (bad option, unknown query or parameter)
+  3    the store is in use by another kgload process (see --wait)
+  4    the store or a file cannot be read or written
+  5    internal error (a bug in kgload: please report it)
+  130  interrupted (Ctrl-C); what was committed is reported
+"""
+
+INTERNAL_ERROR = 5
+
+
+class _Group(click.Group):
+    """Turns every error into a message and a documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KgloadError as exc:
+            click.echo(f"kgload: error: {exc.message}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("kgload: interrupted", err=True)
+            ctx.exit(int(ExitCode.INTERRUPTED))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()
+            ctx.exit(0)
+        except Exception as exc:  # a bug: say so plainly, show the traceback with -v
+            verbose = (ctx.obj or {}).get("verbosity", 0) > 0
+            if verbose:
+                traceback.print_exc()
+            click.echo(f"kgload: internal error: {type(exc).__name__}: {exc}. This is a bug in "
+                       "kgload; please report it" + ("" if verbose else " (-v shows details)"),
+                       err=True)
+            ctx.exit(INTERNAL_ERROR)
+
+
+def _obj(ctx: click.Context) -> dict[str, Any]:
+    return ctx.find_root().obj
+
+
+def _say(ctx: click.Context, message: str, *, level: int = 0) -> None:
+    """Progress and summaries go to stderr; -q silences them, -v adds detail."""
+    if _obj(ctx)["verbosity"] >= level:
+        click.echo(message, err=True)
+
+
+@click.group(cls=_Group, epilog=EXIT_CODES_HELP,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="kgload")
+@click.option("--store", "store_path", envvar="KGLOAD_STORE", default="./kgstore",
+              show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Store directory (env KGLOAD_STORE).")
+@click.option("--base-iri", envvar="KGLOAD_BASE_IRI", default=None,
+              help="Base IRI for entities, articles and graphs (env KGLOAD_BASE_IRI; "
+                   "default https://example.org/kgload/).")
+@click.option("--wait", is_flag=True, help="Wait for a busy store instead of failing (exit 3).")
+@click.option("--queries", "query_dirs", multiple=True, envvar="KGLOAD_QUERIES",
+              type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Extra folder of stored queries (repeatable; env KGLOAD_QUERIES, "
+                   "':'-separated). A query with a bundled query's name replaces it.")
+@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug logs).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors and results.")
+@click.pass_context
+def main(ctx: click.Context, store_path: Path, base_iri: str | None, wait: bool,
+         query_dirs: tuple[Path, ...], verbose: int, quiet: bool) -> None:
+    """Load facts reported in news articles into a reasoned, validated RDF knowledge graph,
+    and query or export it.
+
+    \b
+    Typical use:
+      kgload load examples/colombia-eln.yaml
+      kgload query who-threatened-whom
+      kgload export --format turtle -o graph.ttl
+    """
+    from .mapping import DEFAULT_BASE_IRI, Iris
+
+    verbosity = -1 if quiet else verbose
+    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.WARNING,
+                        format="kgload: %(name)s: %(message)s")
+    if verbosity < 2:  # rdflib logs full tracebacks for ill-typed literals
+        logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    ctx.obj = {
+        "store": store_path,
+        "iris": Iris(base_iri or DEFAULT_BASE_IRI),
+        "wait": wait,
+        "queries": list(query_dirs),
+        "verbosity": verbosity,
+    }
+
+
+def _open(ctx: click.Context, *, write: bool) -> Any:
+    from .store import Store
+
+    obj = _obj(ctx)
+    return Store(obj["store"], write=write, wait=obj["wait"])
+
+
+def _finding_lines(findings: list[Finding]) -> str:
+    return "\n".join("  " + f.format() for f in findings)
+
+
+# ------------------------------------------------------------------ load / validate
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Reload articles whose file has not changed.")
+@click.pass_context
+def load(ctx: click.Context, paths: tuple[Path, ...], force: bool) -> None:
+    """Load facts files (YAML or JSON; folders are searched) into the store.
+
+    Each article is parsed, checked, mapped, reasoned over and validated, then committed
+    in one transaction: it is in the store whole or not at all. Rejected files are
+    reported with file, line, column and fact; the other files still load.
+    """
+    from .pipeline import load as run_load
+
+    with _open(ctx, write=True) as store, _Progress(ctx, paths, "loading") as progress:
+        report = run_load(store, paths, _obj(ctx)["iris"], force=force,
+                          on_outcome=progress.outcome)
+    _summary(ctx, report, "loaded")
+    if report.interrupted:
+        _say(ctx, "interrupted: the articles listed above as loaded are committed; "
+             "nothing of the article in progress was written", level=-1)
+        ctx.exit(int(ExitCode.INTERRUPTED))
+    if report.rejected:
+        ctx.exit(int(ExitCode.REJECTED))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: the findings as data, for editors and tools.")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+    """Check facts files without loading them (needs no store).
+
+    Runs every stage of `load` except the commit: format, references, dates, reasoning
+    (inconsistencies) and SHACL shapes.
+    """
+    from .pipeline import validate_paths
+
+    if fmt == "json":
+        report = validate_paths(paths, _obj(ctx)["iris"])
+        data = [
+            {"file": o.source, "status": o.status, "article": o.article_id,
+             "findings": [f.to_dict() for f in o.findings]}
+            for o in report.outcomes
+        ]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        with _Progress(ctx, paths, "validating") as progress:
+            report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome)
+        _summary(ctx, report, "valid")
+    if report.rejected:
+        ctx.exit(int(ExitCode.REJECTED))
+
+
+class _Progress:
+    """Per-file lines (or a bar on a terminal when there are many files)."""
+
+    def __init__(self, ctx: click.Context, paths: tuple[Path, ...], label: str) -> None:
+        self.ctx = ctx
+        self.bar: Any = None
+        many = len(paths) > 1 or any(p.is_dir() for p in paths)
+        if many and sys.stderr.isatty() and _obj(ctx)["verbosity"] >= 0:
+            self.bar = click.progressbar(length=0, label=label, file=sys.stderr,
+                                         show_pos=True)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.render_finish()
+
+    def outcome(self, outcome: Any) -> None:
+        if outcome.status == "rejected":
+            click.echo(f"rejected {outcome.source}:\n{_finding_lines(outcome.findings)}",
+                       err=True)
+        elif self.bar is None:
+            detail = (f" ({outcome.asserted} asserted, {outcome.inferred} inferred triples)"
+                      if outcome.status != "unchanged" else " (nothing to do; --force reloads)")
+            _say(self.ctx, f"{outcome.status} {outcome.article_id} from {outcome.source}{detail}")
+        if self.bar is not None:
+            self.bar.update(1)
+
+
+def _summary(ctx: click.Context, report: Any, ok: str) -> None:
+    parts = [f"{report.count(ok, 'reloaded') if ok == 'loaded' else report.count(ok)} {ok}"]
+    if ok == "loaded":
+        parts.append(f"{report.count('unchanged')} unchanged")
+    parts.append(f"{len(report.rejected)} rejected")
+    _say(ctx, ", ".join(parts) + ".")
+    if report.rejected and ok == "loaded":
+        _say(ctx, "not loaded: " + ", ".join(o.source for o in report.rejected), level=-1)
+    timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items()
+                       if seconds)
+    _say(ctx, f"time per stage: {timing}", level=1)
+
+
+# ------------------------------------------------------------------ queries
+
+
+def _values(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for key, value in params:
+        if key in values:
+            raise UsageError(f"parameter {key} is given twice")
+        values[key] = value
+    return values
+
+
+_ROW_FORMATS = ["table", "csv", "tsv", "json", "jsonl", "markdown"]
+_RDF_FORMATS = ["turtle", "trig", "nquads", "ntriples", "jsonld", "rdfxml"]
+
+
+@main.command()
+@click.argument("name")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="KEY VALUE",
+              help="A parameter value (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS + _RDF_FORMATS),
+              default=None, help="Output format (default: table; turtle for CONSTRUCT).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N rows.")
+@click.option("--describe", is_flag=True, help="Show the query's description and SPARQL.")
+@click.pass_context
+def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...], fmt: str | None,
+          limit: int | None, describe: bool) -> None:
+    """Run the stored query NAME (see `kgload queries`)."""
+    from .queries import bind, get_query
+
+    stored, notes = get_query(name, _obj(ctx)["queries"])
+    for note in notes:
+        _say(ctx, note)
+    if describe:
+        click.echo(_describe(stored))
+        return
+    with _open(ctx, write=False) as store:
+        sparql = bind(stored, _values(params), store, _obj(ctx)["iris"])
+        _print_result(ctx, store, sparql, fmt, limit)
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
+              help="Read the query from a file ('-' for stdin).")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS + _RDF_FORMATS), default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=None)
+@click.pass_context
+def sparql(ctx: click.Context, text: str | None, file: Any, fmt: str | None,
+           limit: int | None) -> None:
+    """Run an ad-hoc SPARQL query (read-only; named graphs are seen as one default graph)."""
+    if (text is None) == (file is None):
+        raise UsageError("give the query as an argument or with -f FILE (one of them)")
+    with _open(ctx, write=False) as store:
+        _print_result(ctx, store, text if text is not None else file.read(), fmt, limit)
+
+
+def _print_result(ctx: click.Context, store: Any, sparql_text: str, fmt: str | None,
+                  limit: int | None) -> None:
+    from .export import prefixes
+    from .queries import run
+    from .render import render
+
+    result = run(store, sparql_text, limit=limit)
+    iris = _obj(ctx)["iris"]
+    if result.boolean is not None:
+        click.echo("true" if result.boolean else "false")
+        return
+    if result.triples is not None:
+        import pyoxigraph as ox
+
+        from .export import RdfFormat
+        from .store import to_ox
+
+        rdf = RdfFormat(fmt if fmt in _RDF_FORMATS else "turtle")
+        triples = [ox.Triple(*(to_ox(t) for t in triple)) for triple in result.triples]
+        extra = {"prefixes": prefixes(iris)} if rdf is not RdfFormat.NTRIPLES else {}
+        click.echo(ox.serialize(triples, None, rdf.ox, **extra).decode("utf-8"), nl=False)
+        return
+    if fmt in _RDF_FORMATS:
+        raise UsageError(f"{fmt} is for CONSTRUCT/DESCRIBE queries; a SELECT gives rows "
+                         f"({', '.join(_ROW_FORMATS)})")
+    click.echo(render(result.variables, result.rows, fmt or "table", prefixes=prefixes(iris)),
+               nl=False)
+    _say(ctx, f"{len(result.rows)} row(s)", level=1)
+
+
+def _describe(stored: Any) -> str:
+    lines = [f"{stored.name}: {stored.summary}", ""]
+    if stored.description:
+        lines += [stored.description, ""]
+    lines += [stored.usage(), "", f"file: {stored.path}", "", stored.sparql]
+    return "\n".join(lines)
+
+
+@main.command(name="queries")
+@click.argument("name", required=False)
+@click.pass_context
+def list_queries(ctx: click.Context, name: str | None) -> None:
+    """List the stored queries, or describe the query NAME."""
+    from .queries import get_query, load_queries
+    from .render import render
+
+    if name:
+        stored, _ = get_query(name, _obj(ctx)["queries"])
+        click.echo(_describe(stored))
+        return
+    found, notes = load_queries(_obj(ctx)["queries"])
+    for note in notes:
+        _say(ctx, note)
+    rows = [[q.name, q.summary,
+             ", ".join(f"{p.name}{'' if p.required else '?'}:{p.type}" for p in q.params)]
+            for q in found.values()]
+    click.echo(render(["query", "summary", "parameters"], rows), nl=False)
+
+
+# ------------------------------------------------------------------ store management
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(_RDF_FORMATS), default="turtle",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to a file instead of standard output.")
+@click.option("--article", default=None, help="Only this article's graphs.")
+@click.option("--no-inferred", is_flag=True, help="Leave out inferred triples.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None, article: str | None,
+           no_inferred: bool) -> None:
+    """Export the graph as RDF (TriG and N-Quads keep the named graphs)."""
+    from .errors import StoreError
+    from .export import RdfFormat
+    from .export import export as run_export
+
+    with _open(ctx, write=False) as store:
+        try:
+            if output is None:
+                count = run_export(store, sys.stdout.buffer, RdfFormat(fmt), _obj(ctx)["iris"],
+                                   article=article, inferred=not no_inferred)
+                sys.stdout.buffer.flush()
+            else:
+                tmp = output.with_name(output.name + ".part")
+                with open(tmp, "wb") as handle:
+                    count = run_export(store, handle, RdfFormat(fmt), _obj(ctx)["iris"],
+                                       article=article, inferred=not no_inferred)
+                os.replace(tmp, output)
+        except OSError as exc:
+            raise StoreError(f"cannot write {output or 'standard output'}: "
+                             f"{exc.strerror or exc}") from exc
+    _say(ctx, f"exported {count} statements" + (f" to {output}" if output else ""))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.pass_context
+def articles(ctx: click.Context, fmt: str) -> None:
+    """List the loaded articles."""
+    from .render import render
+
+    with _open(ctx, write=False) as store:
+        rows = [[a.article_id, a.source_file, a.loaded_at, a.triples, a.sha256[:12]]
+                for a in store.articles()]
+    click.echo(render(["article", "file", "loaded at", "triples", "sha256"], rows, fmt), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.pass_context
+def stats(ctx: click.Context, fmt: str) -> None:
+    """Counts of articles, graphs, triples, entities and actions."""
+    from .render import render
+    from .stats import store_stats
+
+    with _open(ctx, write=False) as store:
+        rows = store_stats(store, _obj(ctx)["iris"])
+    click.echo(render(["what", "count"], rows, fmt), nl=False)
+
+
+@main.command()
+@click.argument("article_id")
+@click.pass_context
+def remove(ctx: click.Context, article_id: str) -> None:
+    """Remove an article's graphs from the store (in one transaction)."""
+    from .pipeline import remove as run_remove
+
+    with _open(ctx, write=True) as store:
+        if not run_remove(store, article_id, _obj(ctx)["iris"]):
+            raise UsageError(f"no article {article_id!r} in the store (`kgload articles` "
+                             "lists them)")
+    _say(ctx, f"removed {article_id}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of facts files (for extractors and editors)."""
+    from .check import facts_schema
+
+    click.echo(json.dumps(facts_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+def types(fmt: str) -> None:
+    """List the action and entity types facts files may use, with CAMEO codes."""
+    from .ontology import action_types, actor_types, entity_types
+    from .render import render
+
+    rows = [["action", name, kind.cameo or ""] for name, kind in sorted(action_types().items())]
+    rows += [["entity", name, "actor" if name in actor_types() else ""]
+             for name in sorted(entity_types())]
+    click.echo(render(["kind", "type", "CAMEO code / note"], rows, fmt), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,90 @@
+"""One error base class, the findings it carries, and the documented exit codes.
+
+Every problem a user can cause is a :class:`KgloadError`; the CLI turns it into one
+message and one exit code, in one place. Input problems are :class:`Finding` objects so
+that all of them can be reported at once, each with file, line, column and fact id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the ``kgload`` command (documented in ``--help`` and the README)."""
+
+    OK = 0
+    REJECTED = 1  # some input was rejected (the valid articles of the run were loaded)
+    USAGE = 2  # wrong command line, unknown query or parameter
+    BUSY = 3  # the store is in use by another kgload process
+    IO = 4  # the store or a file cannot be read or written
+    INTERRUPTED = 130  # Ctrl-C
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a facts file, located as precisely as we can."""
+
+    file: str
+    message: str
+    rule: str
+    line: int | None = None
+    column: int | None = None
+    fact: str | None = None
+    severity: str = "error"
+
+    def location(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        return where
+
+    def format(self) -> str:
+        fact = f" [{self.fact}]" if self.fact else ""
+        return f"{self.location()}:{fact} {self.message} ({self.rule})"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class KgloadError(Exception):
+    """Base class of every error kgload reports to a user."""
+
+    exit_code: ExitCode = ExitCode.IO
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputRejected(KgloadError):
+    """A facts file was rejected; ``findings`` says every reason at once."""
+
+    exit_code = ExitCode.REJECTED
+
+    def __init__(self, findings: list[Finding]) -> None:
+        first = findings[0].format() if findings else "rejected"
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        super().__init__(first + more)
+        self.findings = findings
+
+
+class UsageError(KgloadError):
+    """The command was called wrongly (unknown query, bad parameter...)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class StoreBusy(KgloadError):
+    """Another kgload process holds the store."""
+
+    exit_code = ExitCode.BUSY
+
+
+class StoreError(KgloadError):
+    """The store or a file cannot be read or written."""
+
+    exit_code = ExitCode.IO

@@ -1,0 +1,93 @@
+"""Exporting the store (or one article) as RDF for other triple stores.
+
+Dataset formats (TriG, N-Quads) keep the named graphs; graph formats (Turtle, N-Triples,
+JSON-LD, RDF/XML) get the union of the chosen graphs, each triple once.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import IO
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from .errors import UsageError
+from .mapping import Iris
+from .store import Store
+from .vocab import KG_IRI
+
+
+class RdfFormat(str, Enum):
+    TURTLE = "turtle"
+    TRIG = "trig"
+    NQUADS = "nquads"
+    NTRIPLES = "ntriples"
+    JSONLD = "jsonld"
+    RDFXML = "rdfxml"
+
+    @property
+    def ox(self) -> ox.RdfFormat:
+        return {
+            "turtle": ox.RdfFormat.TURTLE,
+            "trig": ox.RdfFormat.TRIG,
+            "nquads": ox.RdfFormat.N_QUADS,
+            "ntriples": ox.RdfFormat.N_TRIPLES,
+            "jsonld": ox.RdfFormat.JSON_LD,
+            "rdfxml": ox.RdfFormat.RDF_XML,
+        }[self.value]
+
+    @property
+    def keeps_graphs(self) -> bool:
+        return self in (RdfFormat.TRIG, RdfFormat.NQUADS)
+
+
+def prefixes(iris: Iris) -> dict[str, str]:
+    return {
+        "kg": KG_IRI,
+        "entity": iris.base + "entity/",
+        "article": iris.base + "article/",
+        "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "owl": "http://www.w3.org/2002/07/owl#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "skos": "http://www.w3.org/2004/02/skos/core#",
+        "dcterms": "http://purl.org/dc/terms/",
+        "prov": "http://www.w3.org/ns/prov#",
+    }
+
+
+def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bool,
+                  background: bool = True) -> list[URIRef]:
+    """The named graphs an export covers."""
+    if article is not None:
+        if store.value(iris.provenance_graph(article), iris.article(article),
+                       URIRef(KG_IRI + "sourceSha256")) is None:
+            raise UsageError(f"no article {article!r} in the store (`kgload articles` lists them)")
+        names = [iris.asserted_graph(article), iris.provenance_graph(article)]
+        if inferred:
+            names.insert(1, iris.inferred_graph(article))
+        return names
+    names = [URIRef(n) for n in store.graph_names()]
+    if not inferred:
+        names = [n for n in names if not str(n).endswith("/inferred")]
+    if not background:
+        names = [n for n in names if n not in (iris.ontology_graph, iris.registry_graph,
+                                               iris.registry_inferred_graph)]
+    return names
+
+
+def export(store: Store, output: IO[bytes], fmt: RdfFormat, iris: Iris, *,
+           article: str | None = None, inferred: bool = True) -> int:
+    """Write the chosen graphs to ``output``; returns the number of statements written."""
+    names = select_graphs(store, iris, article=article, inferred=inferred,
+                          background=article is None)
+    if fmt.keeps_graphs:
+        quads = list(store.quads(names))
+        ox.serialize(quads, output, fmt.ox)
+        return len(quads)
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object)
+                                 for q in store.quads(names)))
+    kwargs = {"prefixes": prefixes(iris)} if fmt is not RdfFormat.NTRIPLES else {}
+    ox.serialize(triples, output, fmt.ox, **kwargs)
+    return len(triples)

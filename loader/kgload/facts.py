@@ -1,0 +1,352 @@
+"""Reading facts files: bytes in, a plain document and a position index out.
+
+YAML is read with YAML 1.2 core-schema semantics from libyaml's event stream (so ``NO``
+stays the string "NO", ``1:20`` stays "1:20" and ``2026-01-08`` stays a string), and the
+events are turned into plain dicts, lists and scalars by a loop with an explicit stack:
+no Python object is ever constructed from a tag, anchors and aliases are refused (alias
+"bombs" and recursive aliases cannot get in), duplicate keys are refused, and deep
+nesting cannot exhaust the interpreter's recursion limit. JSON is read by the json
+module (duplicate keys and NaN refused) and located with the same event reader.
+
+Positions are kept per path: ``("actions", 3, "agents", 0) -> (line, column)``, 1-based.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Finding, InputRejected
+
+try:  # libyaml: fast, and stops cleanly on deep nesting
+    _Loader: type = yaml.CBaseLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.BaseLoader
+
+Path_ = tuple[str | int, ...]
+Position = tuple[int, int]
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+_STR = "tag:yaml.org,2002:str"
+_ALLOWED_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+# YAML 1.2 core schema, for plain (unquoted) scalars.
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = re.compile(r"^(?:true|True|TRUE)$")
+_FALSE = re.compile(r"^(?:false|False|FALSE)$")
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+@dataclass
+class FactsFile:
+    """A parsed facts file: its data, where each value was written, and its hash."""
+
+    path: str
+    data: Any
+    positions: dict[Path_, Position] = field(default_factory=dict)
+    sha256: str = ""
+
+    def fact_id(self, path: Path_) -> str | None:
+        """The id of the fact (action, entity or article) that ``path`` lies in."""
+        data = self.data
+        if not isinstance(data, dict) or not path:
+            return None
+        if len(path) >= 2 and path[0] in ("actions", "entities") and isinstance(path[1], int):
+            items = data.get(path[0])
+            if isinstance(items, list) and path[1] < len(items) and isinstance(items[path[1]], dict):
+                value = items[path[1]].get("id")
+                return value if isinstance(value, str) else None
+            return None
+        if path[0] == "article" and isinstance(data.get("article"), dict):
+            value = data["article"].get("id")
+            return value if isinstance(value, str) else None
+        return None
+
+    def position(self, path: Path_) -> Position | None:
+        """The position of ``path``, or of its nearest located ancestor."""
+        for cut in range(len(path), -1, -1):
+            found = self.positions.get(tuple(path[:cut]))
+            if found:
+                return found
+        return None
+
+
+def read_file(path: str | Path) -> FactsFile:
+    """Read and parse one facts file (``.yaml``, ``.yml`` or ``.json``)."""
+    name = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _reject(
+                name,
+                f"the file is {size / 1e6:.1f} MB; facts files are limited to "
+                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (one article per file)",
+                "file-too-large",
+            )
+        raw = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise _reject(name, "this is a folder, not a facts file", "not-a-file") from None
+    except OSError as exc:
+        raise _reject(name, f"cannot read the file: {exc.strerror or exc}", "unreadable") from exc
+    return parse_bytes(raw, name=name, as_json=name.lower().endswith(".json"))
+
+
+def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
+    """Parse facts from bytes; raises :class:`InputRejected` with located findings."""
+    text = _decode(raw, name)
+    if not text.strip():
+        raise _reject(name, "the file is empty", "empty-file")
+    digest = hashlib.sha256(raw).hexdigest()
+    if as_json:
+        try:  # JSON is YAML flow syntax: the event reader gives positions
+            _, positions = _load_yaml_events(text, name)
+        except InputRejected as exc:
+            if exc.findings[0].rule == "duplicate-key":
+                raise
+            positions = {}  # the json module reports the syntax error below
+        data = _load_json(text, name)
+        return FactsFile(name, data, positions, digest)
+    data, positions = _load_yaml_events(text, name)
+    return FactsFile(name, data, positions, digest)
+
+
+def parse_text(text: str, *, name: str) -> FactsFile:
+    """Parse YAML (or JSON) text already in memory, e.g. a query file's header."""
+    data, positions = _load_yaml_events(text, name)
+    return FactsFile(name, data, positions, hashlib.sha256(text.encode()).hexdigest())
+
+
+def _reject(name: str, message: str, rule: str, mark: Any = None) -> InputRejected:
+    line = mark.line + 1 if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    return InputRejected([Finding(name, message, rule, line, column)])
+
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+]
+
+
+def _decode(raw: bytes, name: str) -> str:
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            raise _reject(
+                name,
+                f"the file is encoded as {encoding}; save it as UTF-8",
+                "encoding",
+            )
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    if b"\x00" in raw[:4096]:
+        raise _reject(name, "the file is binary (it contains NUL bytes), not YAML or JSON", "binary")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputRejected(
+            [
+                Finding(
+                    name,
+                    f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                    "encoding",
+                    line,
+                    column,
+                )
+            ]
+        ) from None
+
+
+def _load_json(text: str, name: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in result:
+                raise ValueError(f'the key "{key}" appears twice in the same object')
+            result[key] = value
+        return result
+
+    def no_constants(token: str) -> Any:
+        raise ValueError(f"{token} is not a number JSON allows")
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    except json.JSONDecodeError as exc:
+        raise InputRejected(
+            [Finding(name, f"not valid JSON: {exc.msg}", "json-syntax", exc.lineno, exc.colno)]
+        ) from None
+    except RecursionError:
+        raise _reject(name, "the JSON is nested too deeply", "too-deep") from None
+    except ValueError as exc:
+        raise _reject(name, f"not valid JSON: {exc}", "json-syntax") from None
+
+
+def _plain_scalar(value: str) -> Any:
+    if _NULL.match(value):
+        return None
+    if _TRUE.match(value):
+        return True
+    if _FALSE.match(value):
+        return False
+    if _INT10.match(value):
+        return int(value)
+    if _INT8.match(value):
+        return int(value[2:], 8)
+    if _INT16.match(value):
+        return int(value[2:], 16)
+    if _FLOAT.match(value):
+        return float(value)
+    if _INF.match(value):
+        return -math.inf if value.startswith("-") else math.inf
+    if _NAN.match(value):
+        return math.nan
+    return value
+
+
+def _scalar(event: yaml.ScalarEvent, name: str) -> Any:
+    tag = event.tag
+    if tag is not None and tag != "!":
+        if tag not in _ALLOWED_TAGS:
+            raise _reject(
+                name,
+                f"the YAML tag {tag} is not allowed: facts files hold plain data only",
+                "yaml-tag",
+                event.start_mark,
+            )
+        if tag == _STR:
+            return event.value
+    if event.implicit[0] or tag not in (None, "!"):  # plain, or an explicit core tag
+        return _plain_scalar(event.value)
+    return event.value
+
+
+def _load_yaml_events(text: str, name: str) -> tuple[Any, dict[Path_, Position]]:
+    """Build plain data from libyaml events; one document, no anchors, tags or duplicates."""
+    positions: dict[Path_, Position] = {}
+    # Each frame: [container, path, pending key (mappings), key mark]
+    stack: list[list[Any]] = []
+    root: Any = None
+    documents = 0
+
+    def attach(value: Any, mark: Any) -> Path_:
+        nonlocal root
+        if not stack:
+            root = value
+            path: Path_ = ()
+        else:
+            frame = stack[-1]
+            container, parent = frame[0], frame[1]
+            if isinstance(container, list):
+                path = (*parent, len(container))
+                container.append(value)
+            elif frame[2] is _NO_KEY:
+                if not isinstance(value, str | int | float | bool) and value is not None:
+                    raise _reject(name, "a mapping key must be a plain value", "yaml-key", mark)
+                key = value if isinstance(value, str) else str(value).lower()
+                if value is None:
+                    key = "null"
+                if key in container:
+                    raise _reject(
+                        name,
+                        f'the key "{key}" appears twice in the same mapping',
+                        "duplicate-key",
+                        mark,
+                    )
+                frame[2], frame[3] = key, mark
+                return parent
+            else:
+                key = frame[2]
+                path = (*parent, key)
+                container[key] = value
+                positions[path] = (frame[3].line + 1, frame[3].column + 1)
+                frame[2] = _NO_KEY
+                return path
+        positions[path] = (mark.line + 1, mark.column + 1)
+        return path
+
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise _reject(
+                        name, "a facts file holds one YAML document", "multi-document",
+                        event.start_mark,
+                    )
+            elif isinstance(event, yaml.AliasEvent):
+                raise _reject(
+                    name,
+                    f"YAML aliases (*{event.anchor}) are not allowed in facts files: "
+                    "write the value out",
+                    "yaml-alias",
+                    event.start_mark,
+                )
+            elif isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+                if event.anchor is not None:
+                    raise _reject(
+                        name,
+                        f"YAML anchors (&{event.anchor}) are not allowed in facts files",
+                        "yaml-anchor",
+                        event.start_mark,
+                    )
+                if isinstance(event, yaml.ScalarEvent):
+                    attach(_scalar(event, name), event.start_mark)
+                    continue
+                if event.tag not in (None, "!") and event.tag not in _ALLOWED_TAGS:
+                    raise _reject(
+                        name,
+                        f"the YAML tag {event.tag} is not allowed: facts files hold plain data only",
+                        "yaml-tag",
+                        event.start_mark,
+                    )
+                if isinstance(event, yaml.MappingStartEvent):
+                    container: Any = {}
+                else:
+                    container = []
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
+                    raise _reject(name, "a mapping key must be a plain value", "yaml-key",
+                                  event.start_mark)
+                path = attach(container, event.start_mark)
+                stack.append([container, path, _NO_KEY, None])
+            elif isinstance(event, yaml.CollectionEndEvent):
+                stack.pop()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "syntax error"
+        raise _reject(name, f"not valid YAML: {problem}", "yaml-syntax", mark) from None
+    except yaml.YAMLError as exc:
+        raise _reject(name, f"not valid YAML: {exc}", "yaml-syntax") from None
+    return root, positions
+
+
+class _NoKey:
+    def __repr__(self) -> str:
+        return "<no key>"
+
+
+_NO_KEY: Any = _NoKey()

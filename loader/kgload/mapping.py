@@ -1,0 +1,295 @@
+"""Mapping checked facts onto the ontology: the article's asserted graph.
+
+IRIs are deterministic, built from the base IRI and the ids of the facts file, so that
+loading the same file twice gives the same graph and the same entity id in two articles
+is the same node:
+
+- ``{base}entity/{entity-id}``                    entities (global)
+- ``{base}article/{article-id}``                  the article
+- ``{base}article/{article-id}/{fact-id}``        an action; its time span and mentions
+  hang below it (``.../time``, ``.../mention/1``)
+- ``{base}graph/article/{article-id}[/inferred|/provenance]``  the article's graphs
+
+Every triple made from a value of the file remembers that value's path, so a SHACL
+finding about a triple can be reported at the file's line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote, unquote
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from . import dates
+from .check import CheckedFacts
+from .facts import Path_
+from .ontology import action_types, entity_types, status_terms
+from .vocab import KG, KG_IRI
+
+DEFAULT_BASE_IRI = "https://example.org/kgload/"
+
+Triple = tuple[Any, Any, Any]
+
+_PRECISION = {"day": KG.Day, "month": KG.Month, "year": KG.Year, "approximate": KG.Approximate}
+
+
+@dataclass(frozen=True)
+class Iris:
+    """The IRIs kgload mints under a base IRI."""
+
+    base: str = DEFAULT_BASE_IRI
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            object.__setattr__(self, "base", self.base + "/")
+
+    def _mint(self, *parts: str) -> URIRef:
+        return URIRef(self.base + "/".join(quote(p, safe="") for p in parts))
+
+    def entity(self, entity_id: str) -> URIRef:
+        return self._mint("entity", entity_id)
+
+    def article(self, article_id: str) -> URIRef:
+        return self._mint("article", article_id)
+
+    def fact(self, article_id: str, fact_id: str) -> URIRef:
+        return self._mint("article", article_id, fact_id)
+
+    def asserted_graph(self, article_id: str) -> URIRef:
+        return self._mint("graph", "article", article_id)
+
+    def inferred_graph(self, article_id: str) -> URIRef:
+        return self._mint("graph", "article", article_id, "inferred")
+
+    def provenance_graph(self, article_id: str) -> URIRef:
+        return self._mint("graph", "article", article_id, "provenance")
+
+    def article_graphs(self, article_id: str) -> list[URIRef]:
+        return [
+            self.asserted_graph(article_id),
+            self.inferred_graph(article_id),
+            self.provenance_graph(article_id),
+        ]
+
+    @property
+    def ontology_graph(self) -> URIRef:
+        return self._mint("graph", "ontology")
+
+    @property
+    def registry_graph(self) -> URIRef:
+        return self._mint("graph", "registry")
+
+    @property
+    def registry_inferred_graph(self) -> URIRef:
+        return self._mint("graph", "registry", "inferred")
+
+    def article_id_of_graph(self, graph: str) -> str | None:
+        """The article id a graph IRI belongs to, or None for other graphs."""
+        prefix = self.base + "graph/article/"
+        if not graph.startswith(prefix):
+            return None
+        return unquote(graph[len(prefix) :].split("/")[0])
+
+
+@dataclass
+class Mapped:
+    """The asserted graph of one article, with a way back from triples to the file."""
+
+    article_id: str
+    graph: Graph
+    origins: dict[Triple, Path_] = field(default_factory=dict)
+    nodes: dict[URIRef, Path_] = field(default_factory=dict)
+
+
+class _Builder:
+    def __init__(self, graph: Graph, lang: str | None) -> None:
+        self.graph = graph
+        self.lang = lang
+        self.origins: dict[Triple, Path_] = {}
+        self.nodes: dict[URIRef, Path_] = {}
+
+    def add(self, s: URIRef, p: URIRef, o: Any, path: Path_) -> None:
+        triple = (s, p, o)
+        self.graph.add(triple)
+        self.origins.setdefault(triple, path)
+
+    def text(self, value: str) -> Literal:
+        return Literal(value, lang=self.lang)
+
+    def time(self, node: URIRef, span: dates.TimeSpan, path: Path_) -> None:
+        self.add(node, RDF.type, KG.TimeSpan, path)
+        if span.start:
+            self.add(node, KG.start, Literal(span.start.isoformat(), datatype=XSD.date), path)
+        if span.end:
+            self.add(node, KG.end, Literal(span.end.isoformat(), datatype=XSD.date), path)
+        self.add(node, KG.precision, _PRECISION[span.precision], path)
+        if span.text:
+            self.add(node, KG.timeText, self.text(span.text), path)
+
+
+def _texts(value: str | list[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def map_entities(
+    b: _Builder,
+    entities: list[dict[str, Any]],
+    iris: Iris,
+    scope: str,
+    *,
+    section: str = "entities",
+    times: dict[Path_, dates.TimeSpan] | None = None,
+) -> None:
+    """Add the triples of entity declarations (from an article or the registry)."""
+    types = entity_types()
+    for i, entity in enumerate(entities):
+        path: Path_ = (section, i)
+        node = iris.entity(entity["id"])
+        b.nodes[node] = path
+        b.add(node, RDF.type, types[entity["type"]], (*path, "type"))
+        b.add(node, KG.name, Literal(entity["name"]), (*path, "name"))
+        for j, alias in enumerate(entity.get("aliases", [])):
+            b.add(node, KG.alias, Literal(alias), (*path, "aliases", j))
+        for j, descriptor in enumerate(entity.get("descriptors", [])):
+            b.add(node, KG.descriptor, b.text(descriptor), (*path, "descriptors", j))
+        for key, prop in (("demonym", KG.demonym), ("wikidata", KG.wikidataId),
+                          ("iso3166", KG.iso3166Alpha3), ("cameo", KG.cameoActorCode)):
+            if key in entity:
+                b.add(node, prop, Literal(entity[key]), (*path, key))
+        if "located_in" in entity:
+            b.add(node, KG.locatedIn, iris.entity(entity["located_in"]), (*path, "located_in"))
+        if "part_of" in entity:
+            b.add(node, KG.partOf, iris.entity(entity["part_of"]), (*path, "part_of"))
+        sides = [iris.entity(ref) for ref in entity.get("between", [])]
+        for j, side in enumerate(sides):
+            b.add(node, KG.borderOf, side, (*path, "between", j))
+        if len(sides) == 2:
+            b.add(sides[0], KG.borders, sides[1], (*path, "between"))
+        if "length" in entity:
+            quantity = URIRef(f"{scope}/{quote(entity['id'], safe='')}/length")
+            length = entity["length"]
+            b.add(node, KG.length, quantity, (*path, "length"))
+            b.add(quantity, RDF.type, KG.Quantity, (*path, "length"))
+            b.add(quantity, KG.quantityValue,
+                  Literal(Decimal(str(length["value"])), datatype=XSD.decimal),
+                  (*path, "length", "value"))
+            b.add(quantity, KG.unit, Literal(length["unit"]), (*path, "length", "unit"))
+        for j, role in enumerate(entity.get("roles", [])):
+            role_path: Path_ = (*path, "roles", j)
+            role_node = URIRef(f"{scope}/{quote(entity['id'], safe='')}/role/{j + 1}")
+            b.nodes[role_node] = role_path
+            b.add(node, KG.holds, role_node, role_path)
+            b.add(role_node, RDF.type, KG.RoleAssignment, role_path)
+            b.add(role_node, KG.roleName, b.text(role["role"]), (*role_path, "role"))
+            if "of" in role:
+                b.add(role_node, KG.roleIn, iris.entity(role["of"]), (*role_path, "of"))
+            for text in _texts(role.get("evidence")):
+                b.add(role_node, KG.evidence, b.text(text), (*role_path, "evidence"))
+            span = (times or {}).get((*role_path, "time"))
+            if span:
+                time_node = URIRef(f"{role_node}/time")
+                b.add(role_node, KG.time, time_node, (*role_path, "time"))
+                b.time(time_node, span, (*role_path, "time"))
+        for text in _texts(entity.get("evidence")):
+            b.add(node, KG.evidence, b.text(text), (*path, "evidence"))
+
+
+_PARTICIPANTS = (
+    ("agents", KG.agent),
+    ("targets", KG.target),
+    ("places", KG.place),
+    ("attributed_to", KG.attributedTo),
+)
+
+
+def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
+    """The asserted graph of a checked facts file."""
+    graph = Graph()
+    b = _Builder(graph, checked.language)
+    aid = checked.article_id
+    article = iris.article(aid)
+    art = checked.article
+    b.nodes[article] = ("article",)
+    b.add(article, RDF.type, URIRef(KG_IRI + "Article"), ("article",))
+    b.add(article, DCTERMS.title, b.text(art["title"]), ("article", "title"))
+    b.add(article, KG.published, Literal(art["published"], datatype=XSD.date),
+          ("article", "published"))
+    b.add(article, DCTERMS.language, Literal(checked.language), ("article",))
+    if "url" in art:
+        b.add(article, KG.url, Literal(art["url"], datatype=XSD.anyURI), ("article", "url"))
+    if "publisher" in art:
+        b.add(article, KG.publisher, Literal(art["publisher"]), ("article", "publisher"))
+    for j, source in enumerate(art.get("sources", [])):
+        b.add(article, KG.source, Literal(source), ("article", "sources", j))
+
+    map_entities(b, checked.entities, iris, str(article), times=checked.times)
+    for i, entity in enumerate(checked.entities):
+        b.add(iris.entity(entity["id"]), KG.reportedIn, article, ("entities", i))
+
+    types = action_types()
+    statuses = status_terms()
+    for i, action in enumerate(checked.actions):
+        path: Path_ = ("actions", i)
+        node = iris.fact(aid, action["id"])
+        b.nodes[node] = path
+        kind = types[action["type"]]
+        b.add(node, RDF.type, kind.iri, (*path, "type"))
+        b.add(node, KG.factId, Literal(action["id"]), (*path, "id"))
+        b.add(node, KG.reportedIn, article, path)
+        if kind.cameo:
+            b.add(node, KG.eventCode, Literal(kind.cameo), (*path, "type"))
+        b.add(node, KG.status, statuses[action.get("status", "occurred")], (*path, "status"))
+        mentions = 0
+        for key, prop in _PARTICIPANTS:
+            for j, participant in enumerate(action.get(key, [])):
+                ppath: Path_ = (*path, key, j)
+                if isinstance(participant, str):
+                    b.add(node, prop, iris.entity(participant), ppath)
+                    continue
+                target = iris.entity(participant["ref"])
+                b.add(node, prop, target, ppath)
+                mentions += 1
+                mention = URIRef(f"{node}/mention/{mentions}")
+                b.add(node, KG.mention, mention, ppath)
+                b.add(mention, RDF.type, KG.Mention, ppath)
+                b.add(mention, KG.refersTo, target, (*ppath, "ref"))
+                b.add(mention, KG.mentionRole, prop, ppath)
+                if "text" in participant:
+                    b.add(mention, KG.surfaceText, b.text(participant["text"]), (*ppath, "text"))
+                if "certain" in participant:
+                    b.add(mention, KG.certain, Literal(bool(participant["certain"])),
+                          (*ppath, "certain"))
+        if "medium" in action:
+            b.add(node, KG.medium, iris.entity(action["medium"]), (*path, "medium"))
+        for j, ref in enumerate(action.get("about", [])):
+            b.add(node, KG.about, iris.fact(aid, ref), (*path, "about", j))
+        for key, prop in (("if", KG.ifAction), ("unless", KG.unlessAction)):
+            ref = action.get("condition", {}).get(key)
+            if ref:
+                b.add(node, prop, iris.fact(aid, ref), (*path, "condition", key))
+        for key, prop in (("summary", KG.summary), ("quote", KG.quote)):
+            if key in action:
+                b.add(node, prop, b.text(action[key]), (*path, key))
+        evidence = action["evidence"]
+        for j, text in enumerate(_texts(evidence)):
+            epath: Path_ = (*path, "evidence", j) if isinstance(evidence, list) else (*path, "evidence")
+            b.add(node, KG.evidence, b.text(text), epath)
+        span = checked.times.get((*path, "time"))
+        if span:
+            time_node = URIRef(f"{node}/time")
+            b.add(node, KG.time, time_node, (*path, "time"))
+            b.time(time_node, span, (*path, "time"))
+    return Mapped(aid, graph, b.origins, b.nodes)
+
+
+def map_registry(entities: list[dict[str, Any]], iris: Iris) -> Graph:
+    """The shared registry's graph."""
+    b = _Builder(Graph(), None)
+    map_entities(b, entities, iris, iris.base + "registry")
+    return b.graph

@@ -1,0 +1,117 @@
+"""The bundled ontology and shapes, read once per process, and what the loader needs of them.
+
+The Python code never repeats the ontology's content: which action types exist, their
+CAMEO codes and which entity types are actors are all read from ``ontology/*.ttl``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+
+from .resources import data_dir
+from .vocab import KG, KG_IRI, ONTOLOGY_IRI
+
+
+@dataclass(frozen=True)
+class ActionType:
+    """A class of action that facts files may use, with its CAMEO code if it has one."""
+
+    name: str
+    iri: URIRef
+    cameo: str | None
+
+
+def _load_turtle_folder(name: str) -> Graph:
+    graph = Graph()
+    for path in sorted(data_dir(name).glob("*.ttl")):
+        graph.parse(path, format="turtle")
+    return graph
+
+
+@cache
+def ontology_graph() -> Graph:
+    """The ontology (all of ``ontology/*.ttl``) as an rdflib graph; do not mutate it."""
+    return _load_turtle_folder("ontology")
+
+
+@cache
+def shapes_graph() -> Graph:
+    """The SHACL shapes (all of ``shapes/*.ttl``); do not mutate it."""
+    return _load_turtle_folder("shapes")
+
+
+def _version(graph: Graph, subject: URIRef | None = None) -> str:
+    subjects = [subject] if subject else list(graph.subjects(RDF.type, OWL.Ontology))
+    for s in subjects:
+        value = graph.value(s, OWL.versionInfo)
+        if value is not None:
+            return str(value)
+    return "unversioned"
+
+
+def ontology_version() -> str:
+    return _version(ontology_graph(), URIRef(ONTOLOGY_IRI))
+
+
+def shapes_version() -> str:
+    return _version(shapes_graph())
+
+
+def _subclasses(graph: Graph, root: URIRef) -> set[URIRef]:
+    found = {root}
+    frontier = [root]
+    while frontier:
+        for sub in graph.subjects(RDFS.subClassOf, frontier.pop()):
+            if isinstance(sub, URIRef) and sub not in found:
+                found.add(sub)
+                frontier.append(sub)
+    return found
+
+
+def _local(iri: URIRef) -> str:
+    return str(iri)[len(KG_IRI) :]
+
+
+@cache
+def action_types() -> dict[str, ActionType]:
+    """Action classes facts files may name, by local name (``ThreatenMilitaryForce``...)."""
+    graph = ontology_graph()
+    result = {}
+    for cls in _subclasses(graph, KG.Action):
+        if not str(cls).startswith(KG_IRI) or graph.value(cls, KG.inferredOnly) == Literal(True):
+            continue
+        code = graph.value(cls, KG.cameoCode)
+        result[_local(cls)] = ActionType(_local(cls), cls, str(code) if code else None)
+    return result
+
+
+@cache
+def entity_types() -> dict[str, URIRef]:
+    """Entity classes facts files may name, by local name (``Person``, ``Border``...)."""
+    return {
+        _local(cls): cls
+        for cls in _subclasses(ontology_graph(), KG.Entity)
+        if str(cls).startswith(KG_IRI)
+    }
+
+
+@cache
+def actor_types() -> frozenset[str]:
+    """Local names of the entity classes that are actors."""
+    return frozenset(
+        _local(c) for c in _subclasses(ontology_graph(), KG.Actor) if str(c).startswith(KG_IRI)
+    )
+
+
+@cache
+def status_terms() -> dict[str, URIRef]:
+    """Status individuals by their label (``occurred`` -> kg:Occurred)."""
+    graph = ontology_graph()
+    return {
+        str(graph.value(s, RDFS.label)): s
+        for s in graph.subjects(RDF.type, URIRef(KG_IRI + "Status"))
+        if isinstance(s, URIRef)
+    }

@@ -1,0 +1,303 @@
+"""The load pipeline: parse, check, map, reason, validate (per article), then commit.
+
+``prepare`` needs no store, so ``kgload validate`` and ``kgload load`` run exactly the
+same checks. ``load`` commits each article in one atomic update; an article that fails
+any stage leaves the store as it was, and the other articles of the run still load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rdflib import RDF, XSD, Graph, Literal, URIRef
+
+from . import __version__
+from .check import CheckedFacts, check_facts
+from .errors import Finding, InputRejected
+from .facts import FactsFile, read_file
+from .mapping import Iris, Mapped, map_article
+from .ontology import ontology_graph, ontology_version, shapes_version
+from .reasoning import Background, background, infer
+from .registry import load_registry
+from .store import Store
+from .validation import validate
+from .vocab import KG
+
+FACTS_SUFFIXES = (".yaml", ".yml", ".json")
+STAGES = ("parse", "check", "map", "reason", "validate", "write")
+
+
+@dataclass
+class Prepared:
+    """An article that passed every stage, ready to commit."""
+
+    facts: FactsFile
+    checked: CheckedFacts
+    mapped: Mapped
+    inferred: Graph
+
+    @property
+    def article_id(self) -> str:
+        return self.checked.article_id
+
+
+@dataclass
+class Outcome:
+    """What happened to one input file."""
+
+    source: str
+    status: str  # "loaded" | "reloaded" | "unchanged" | "rejected" | "valid"
+    article_id: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+    asserted: int = 0
+    inferred: int = 0
+
+
+@dataclass
+class LoadReport:
+    """The result of a ``load`` or ``validate`` run."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    interrupted: bool = False
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for o in self.outcomes if o.status in statuses)
+
+    @property
+    def rejected(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "rejected"]
+
+
+class _Timer:
+    """Adds the time spent in each stage to a report: ``with timer("check"): ...``."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[stage] += time.perf_counter() - started
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | None]]:
+    """Facts files named on the command line, folders expanded (sorted, not following links).
+
+    Yields ``(path, None)`` for each file to read, or ``(path, finding)`` for an entry
+    that is refused (a symbolic link inside a folder, a missing path).
+    """
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            yield path, Finding(str(path), "no such file or folder", "missing-path")
+        elif path.is_dir():
+            found = False
+            for child in sorted(_walk(path)):
+                found = True
+                if child.is_symlink():
+                    yield child, Finding(
+                        str(child),
+                        "is a symbolic link inside a loaded folder; kgload does not follow "
+                        "links out of the folders it is given (name the target directly)",
+                        "symlink",
+                    )
+                else:
+                    yield child, None
+            if not found:
+                yield path, Finding(str(path), "the folder holds no facts files "
+                                    f"({', '.join(FACTS_SUFFIXES)})", "empty-folder")
+        else:
+            yield path, None
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for entry in folder.iterdir():
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _walk(entry)
+        elif entry.suffix.lower() in FACTS_SUFFIXES:
+            yield entry
+
+
+def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None) -> Prepared:
+    """Check, map, reason and validate a parsed facts file; raises :class:`InputRejected`."""
+    timer = timer or _Timer(dict.fromkeys(STAGES, 0.0))
+    bg = background(iris)
+    with timer("check"):
+        checked = check_facts(facts, load_registry().types)
+    with timer("map"):
+        mapped = map_article(checked, iris)
+    with timer("reason"):
+        inference = infer(mapped.graph, bg)
+    findings = [
+        Finding(facts.path, f"the facts contradict the ontology: {message}", "inconsistent")
+        for message in inference.inconsistencies
+    ]
+    with timer("validate"):
+        findings += validate(facts, mapped, inference.graph, bg)
+    if findings:
+        raise InputRejected(findings)
+    return Prepared(facts, checked, mapped, inference.graph)
+
+
+def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
+                   on_outcome: Callable[[Outcome], None] | None = None) -> LoadReport:
+    """Run every check on the files without touching a store."""
+    iris = iris or Iris()
+    report = LoadReport()
+    timer = _Timer(report.seconds)
+    for path, refused in expand_paths(paths):
+        if refused:
+            outcome = Outcome(str(path), "rejected", findings=[refused])
+        else:
+            try:
+                with timer("parse"):
+                    facts = read_file(path)
+                prepared = prepare(facts, iris, timer)
+                outcome = Outcome(str(path), "valid", prepared.article_id,
+                                  asserted=len(prepared.mapped.graph),
+                                  inferred=len(prepared.inferred))
+            except InputRejected as exc:
+                outcome = Outcome(str(path), "rejected", findings=exc.findings)
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+    return report
+
+
+def background_digest(bg: Background) -> str:
+    """Changes when the ontology, registry or base IRI change (then they are rewritten)."""
+    text = f"{bg.iris.base}|{ontology_version()}|{load_registry().digest}|{len(ontology_graph())}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ensure_background(store: Store, bg: Background) -> bool:
+    """Write the ontology and registry graphs if the store lacks them or has old ones."""
+    iris = bg.iris
+    marker = iris.registry_graph
+    digest = background_digest(bg)
+    if store.value(marker, marker, KG.sourceSha256) == digest:
+        return False
+    registry = Graph()
+    for triple in bg.registry:
+        registry.add(triple)
+    registry.add((marker, KG.sourceSha256, Literal(digest)))
+    store.replace_graphs({
+        iris.ontology_graph: ontology_graph(),
+        iris.registry_graph: registry,
+        iris.registry_inferred_graph: bg.registry_inferred,
+    })
+    return True
+
+
+def provenance(prepared: Prepared, iris: Iris, loaded_at: datetime) -> Graph:
+    aid = prepared.article_id
+    article = iris.article(aid)
+    graph = Graph()
+    graph.add((article, RDF.type, KG.Article))
+    graph.add((article, KG.sourceFile, Literal(Path(prepared.facts.path).name)))
+    graph.add((article, KG.sourceSha256, Literal(prepared.facts.sha256)))
+    graph.add((article, KG.loadedAt, Literal(loaded_at.isoformat(timespec="seconds"),
+                                             datatype=XSD.dateTime)))
+    graph.add((article, KG.kgloadVersion, Literal(__version__)))
+    graph.add((article, KG.ontologyVersion, Literal(ontology_version())))
+    graph.add((article, KG.shapesVersion, Literal(shapes_version())))
+    graph.add((article, KG.assertedGraph, iris.asserted_graph(aid)))
+    graph.add((article, KG.inferredGraph, iris.inferred_graph(aid)))
+    return graph
+
+
+def _stored_state(store: Store, iris: Iris, article_id: str) -> tuple[str | None, str | None]:
+    graph = iris.provenance_graph(article_id)
+    article = iris.article(article_id)
+    return (store.value(graph, article, KG.sourceSha256),
+            store.value(graph, article, KG.ontologyVersion))
+
+
+def _article_id_hint(facts: FactsFile) -> str | None:
+    data = facts.data
+    if isinstance(data, dict) and isinstance(data.get("article"), dict):
+        value = data["article"].get("id")
+        return value if isinstance(value, str) else None
+    return None
+
+
+def load(
+    store: Store,
+    paths: Iterable[str | Path],
+    iris: Iris | None = None,
+    *,
+    force: bool = False,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> LoadReport:
+    """Load facts files into an open (writable) store, one atomic commit per article."""
+    iris = iris or Iris()
+    report = LoadReport()
+    timer = _Timer(report.seconds)
+    bg = background(iris)
+    ensure_background(store, bg)
+    seen: dict[str, str] = {}
+    try:
+        for path, refused in expand_paths(paths):
+            outcome = _load_one(store, path, refused, iris, force, timer, seen)
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    return report
+
+
+def _load_one(store: Store, path: Path, refused: Finding | None, iris: Iris, force: bool,
+              timer: _Timer, seen: dict[str, str]) -> Outcome:
+    source = str(path)
+    if refused:
+        return Outcome(source, "rejected", findings=[refused])
+    try:
+        with timer("parse"):
+            facts = read_file(path)
+        hint = _article_id_hint(facts)
+        if hint in seen:
+            raise InputRejected([Finding(source, f'the article id "{hint}" was already loaded '
+                                         f"from {seen[hint]} in this run", "duplicate-article",
+                                         *(facts.position(("article", "id")) or (None, None)),
+                                         hint)])
+        stored_sha, stored_ontology = (
+            _stored_state(store, iris, hint) if hint else (None, None))
+        if (not force and stored_sha == facts.sha256
+                and stored_ontology == ontology_version()):
+            return Outcome(source, "unchanged", hint)
+        prepared = prepare(facts, iris, timer)
+    except InputRejected as exc:
+        return Outcome(source, "rejected", findings=exc.findings)
+    aid = prepared.article_id
+    seen[aid] = source
+    graphs = {
+        iris.asserted_graph(aid): prepared.mapped.graph,
+        iris.inferred_graph(aid): prepared.inferred,
+        iris.provenance_graph(aid): provenance(prepared, iris, datetime.now(UTC)),
+    }
+    with timer("write"):
+        store.replace_graphs(graphs)
+    return Outcome(source, "reloaded" if stored_sha else "loaded", aid,
+                   asserted=len(prepared.mapped.graph), inferred=len(prepared.inferred))
+
+
+def remove(store: Store, article_id: str, iris: Iris | None = None) -> bool:
+    """Remove an article's graphs in one update; False if it was not in the store."""
+    iris = iris or Iris()
+    if _stored_state(store, iris, article_id)[0] is None:
+        return False
+    store.drop_graphs(iris.article_graphs(article_id))
+    return True

@@ -1,0 +1,126 @@
+"""OWL 2 RL reasoning with owlrl, kept apart from what was asserted.
+
+owlrl's ``DeductiveClosure.expand`` mutates the graph it is given and adds triples that
+are true in OWL 2 RL but useless or harmful in a store. It runs here on a private copy
+(ontology + registry closure + the article), and only what the article adds is kept,
+minus these artefacts, which never reach the store:
+
+- triples with a literal or blank-node subject, or a blank-node object (literal
+  subjects, restriction classes such as ``x a [owl:hasValue ...]``, owlrl's messages);
+- reflexive ``owl:sameAs`` (owlrl states ``x owl:sameAs x`` for every resource);
+- ``rdf:type owl:Thing`` / ``rdfs:Resource`` (true of everything, answers nothing);
+- statements about the vocabularies themselves (subject in the kgload ontology, RDF,
+  RDFS, OWL, XSD namespaces): the ontology graph holds those.
+
+owlrl reports an inconsistency by adding error triples instead of raising; they are
+turned into :class:`Inconsistency` messages and the article is rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import owlrl
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+
+from .mapping import Iris, map_registry
+from .ontology import ontology_graph
+from .registry import load_registry
+from .vocab import ERR_NS, KG_IRI
+
+_VOCABULARIES = (
+    KG_IRI,
+    str(RDF),
+    str(RDFS),
+    str(OWL),
+    "http://www.w3.org/2001/XMLSchema#",
+)
+_ERROR_TYPE = URIRef(ERR_NS + "ErrorMessage")
+_ERROR_TEXT = URIRef(ERR_NS + "error")
+_EVERYTHING = {OWL.Thing, RDFS.Resource}
+
+
+def is_artefact(triple: tuple[object, object, object]) -> bool:
+    """True for reasoner output that never goes into the store (see module docstring)."""
+    s, p, o = triple
+    if isinstance(s, Literal | BNode) or isinstance(o, BNode):
+        return True
+    if p == OWL.sameAs and s == o:
+        return True
+    if p == RDF.type and o in _EVERYTHING:
+        return True
+    return str(s).startswith(_VOCABULARIES)
+
+
+def _closure(graph: Graph) -> Graph:
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics,
+        rdfs_closure=False,
+        axiomatic_triples=False,
+        datatype_axioms=False,
+    ).expand(graph)
+    return graph
+
+
+@dataclass(frozen=True)
+class Background:
+    """Ontology and registry, their closure, and the registry's own inferred triples."""
+
+    iris: Iris
+    registry: Graph
+    closure: Graph
+    registry_inferred: Graph
+
+
+@cache
+def background(iris: Iris) -> Background:
+    """Reason once per process over ontology + registry."""
+    registry = map_registry(list(load_registry().entities), iris)
+    work = Graph()
+    for triple in ontology_graph():
+        work.add(triple)
+    for triple in registry:
+        work.add(triple)
+    closure = _closure(work)
+    errors = _errors(closure)
+    if errors:  # a packaging bug: the bundled knowledge contradicts itself
+        raise RuntimeError("the bundled ontology and registry are inconsistent: " + "; ".join(errors))
+    registry_inferred = Graph()
+    ontology = ontology_graph()
+    for triple in closure:
+        if triple not in ontology and triple not in registry and not is_artefact(triple):
+            registry_inferred.add(triple)
+    return Background(iris, registry, closure, registry_inferred)
+
+
+def _errors(graph: Graph) -> list[str]:
+    return sorted(
+        str(text)
+        for message in graph.subjects(RDF.type, _ERROR_TYPE)
+        for text in graph.objects(message, _ERROR_TEXT)
+    )
+
+
+@dataclass
+class Inference:
+    """What reasoning added to one article, and any inconsistency it found."""
+
+    graph: Graph
+    inconsistencies: list[str]
+
+
+def infer(asserted: Graph, bg: Background) -> Inference:
+    """The article's inferred graph: closure(ontology+registry+article) minus the rest."""
+    work = Graph()
+    for triple in bg.closure:
+        work.add(triple)
+    for triple in asserted:
+        work.add(triple)
+    _closure(work)
+    inferred = Graph()
+    for triple in work:
+        if triple in asserted or triple in bg.closure or is_artefact(triple):
+            continue
+        inferred.add(triple)
+    return Inference(inferred, _errors(work))

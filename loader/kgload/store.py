@@ -1,0 +1,247 @@
+"""The persistent store: Oxigraph (pyoxigraph) in a directory, guarded by a file lock.
+
+pyoxigraph refuses a second writer on the same directory but says reading while another
+process writes is undefined; kgload coordinates at its own level with ``flock`` on
+``kgload.lock`` inside the store directory: any number of readers, or one writer.
+
+Every change to an article is one SPARQL update (``DROP SILENT GRAPH`` for each of its
+graphs, then ``INSERT DATA``), which pyoxigraph applies atomically: an article is in the
+store whole or not at all, even if the process dies mid-write.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+
+from .errors import StoreBusy, StoreError
+from .vocab import KG_IRI
+
+LOCK_NAME = "kgload.lock"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def to_ox(term: Any) -> Any:
+    """An rdflib term as a pyoxigraph term (whose ``str`` is correct N-Triples)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype and str(term.datatype) != _XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):  # only the ontology has them (restrictions, lists)
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def from_ox(term: Any) -> Any:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def insert_data(graphs: dict[URIRef, Graph]) -> str:
+    """``INSERT DATA`` for the given graphs, terms serialized as N-Triples (never pasted)."""
+    parts = ["INSERT DATA {"]
+    for name, graph in graphs.items():
+        parts.append(f"GRAPH {to_ox(name)} {{")
+        parts.extend(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in graph)
+        parts.append("}")
+    parts.append("}")
+    return "\n".join(parts)
+
+
+def replace_graphs_update(graphs: dict[URIRef, Graph], drop: Iterable[URIRef] = ()) -> str:
+    """One atomic update: drop ``drop`` and every graph in ``graphs``, then insert them."""
+    names = list(dict.fromkeys([*drop, *graphs]))
+    drops = [f"DROP SILENT GRAPH {to_ox(name)}" for name in names]
+    nonempty = {name: g for name, g in graphs.items() if len(g)}
+    statements = drops + ([insert_data(nonempty)] if nonempty else [])
+    return " ;\n".join(statements)
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """What the store knows of a loaded article."""
+
+    article_id: str
+    iri: str
+    source_file: str
+    sha256: str
+    loaded_at: str
+    triples: int = 0
+
+
+class Store:
+    """A kgload store directory. Use as a context manager; ``write`` takes the writer lock."""
+
+    def __init__(self, path: str | os.PathLike[str], *, write: bool, wait: bool = False) -> None:
+        self.path = Path(path)
+        self.write = write
+        self.wait = wait
+        self._lock_file: Any = None
+        self._store: ox.Store | None = None
+
+    # ------------------------------------------------------------ opening and locking
+
+    def __enter__(self) -> Store:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        if self.write:
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the store directory {self.path}: "
+                                 f"{exc.strerror or exc}") from exc
+        elif not (self.path / LOCK_NAME).exists():
+            if self.path.exists() and any(self.path.iterdir()):
+                raise StoreError(f"{self.path} is not a kgload store")
+            raise StoreError(f"there is no store at {self.path}: load facts first "
+                             "(kgload load FILE), or give --store PATH")
+        self._lock()
+        try:
+            self._store = ox.Store(str(self.path)) if self.write else ox.Store.read_only(
+                str(self.path))
+        except OSError as exc:
+            self._unlock()
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+
+    def _lock(self) -> None:
+        lock_path = self.path / LOCK_NAME
+        try:
+            self._lock_file = open(lock_path, "a+b")  # noqa: SIM115 - held until close()
+        except OSError as exc:
+            raise StoreError(f"cannot open the store's lock file {lock_path}: "
+                             f"{exc.strerror or exc}") from exc
+        mode = fcntl.LOCK_EX if self.write else fcntl.LOCK_SH
+        try:
+            fcntl.flock(self._lock_file, mode | (0 if self.wait else fcntl.LOCK_NB))
+        except OSError as exc:
+            self._lock_file.close()
+            self._lock_file = None
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                what = "written to" if not self.write else "used"
+                raise StoreBusy(f"store is in use: {self.path} is being {what} by another "
+                                "kgload process; try again, or pass --wait") from None
+            raise StoreError(f"cannot lock the store {self.path}: {exc}") from exc
+
+    def _unlock(self) -> None:
+        if self._lock_file is not None:
+            with suppress(OSError):
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def close(self) -> None:
+        if self._store is not None:
+            if self.write:
+                with suppress(OSError):
+                    self._store.flush()
+            self._store = None
+        self._unlock()
+
+    @property
+    def ox(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError("the store is not open")
+        return self._store
+
+    # ------------------------------------------------------------ writing
+
+    def update(self, sparql: str) -> None:
+        """Run one SPARQL update (atomic); I/O failures become :class:`StoreError`."""
+        try:
+            self.ox.update(sparql)
+        except OSError as exc:
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+
+    def replace_graphs(self, graphs: dict[URIRef, Graph], drop: Iterable[URIRef] = ()) -> None:
+        self.update(replace_graphs_update(graphs, drop))
+
+    def drop_graphs(self, names: Iterable[URIRef]) -> None:
+        statements = [f"DROP SILENT GRAPH {to_ox(n)}" for n in names]
+        if statements:
+            self.update(" ;\n".join(statements))
+
+    # ------------------------------------------------------------ reading
+
+    def query(self, sparql: str, *, union: bool = True) -> Any:
+        try:
+            return self.ox.query(sparql, use_default_graph_as_union=union)
+        except OSError as exc:
+            raise StoreError(f"cannot read the store at {self.path}: {exc}") from exc
+
+    def value(self, graph: URIRef, subject: URIRef, predicate: URIRef) -> str | None:
+        for quad in self.ox.quads_for_pattern(to_ox(subject), to_ox(predicate), None,
+                                              to_ox(graph)):
+            return str(quad.object.value)
+        return None
+
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def count(self, graph: URIRef | None = None) -> int:
+        if graph is None:
+            return len(self.ox)
+        return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, to_ox(graph)))
+
+    def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[Any]:
+        if graphs is None:
+            yield from self.ox.quads_for_pattern(None, None, None, None)
+            return
+        for name in graphs:
+            yield from self.ox.quads_for_pattern(None, None, None, to_ox(name))
+
+    def articles(self) -> list[ArticleInfo]:
+        """Loaded articles, from their provenance graphs."""
+        rows = self.query(
+            f"""PREFIX kg: <{KG_IRI}>
+            SELECT ?article ?file ?sha ?at ?g WHERE {{
+              GRAPH ?p {{ ?article kg:sourceSha256 ?sha ; kg:sourceFile ?file ;
+                          kg:loadedAt ?at ; kg:assertedGraph ?g }} }}
+            ORDER BY ?article""",
+            union=False,
+        )
+        out = []
+        for row in rows:
+            iri = row["article"].value
+            graph = row["g"]
+            out.append(ArticleInfo(
+                article_id=_last_segment(iri),
+                iri=iri,
+                source_file=row["file"].value,
+                sha256=row["sha"].value,
+                loaded_at=row["at"].value,
+                triples=self.count(URIRef(graph.value)),
+            ))
+        return out
+
+
+def _last_segment(iri: str) -> str:
+    return unquote(iri.rstrip("/").rsplit("/", 1)[-1])
+

@@ -1,0 +1,82 @@
+"""SHACL validation with pySHACL, findings mapped back to the facts file.
+
+The data graph is the article's asserted and inferred triples plus the ontology and
+registry closure (so that a registry state is known to be an actor). Reasoning has
+already run, so pySHACL runs with ``inference="none"``.
+"""
+
+from __future__ import annotations
+
+from rdflib import RDF, Graph, URIRef
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from .errors import Finding
+from .facts import FactsFile
+from .mapping import Mapped
+from .ontology import shapes_graph
+from .reasoning import Background
+
+
+def _rule_name(shape: Node | None, component: Node | None) -> str:
+    for term in (shape, component):
+        if isinstance(term, URIRef):
+            text = str(term)
+            return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return "shacl"
+
+
+def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) -> list[Finding]:
+    """SHACL findings for one article, each located in its facts file where possible."""
+    import pyshacl  # imported here: it is slow to import and only ``load``/``validate`` need it
+
+    data = Graph()
+    for graph in (bg.closure, mapped.graph, inferred):
+        for triple in graph:
+            data.add(triple)
+    conforms, report, _ = pyshacl.validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+        advanced=False,
+    )
+    if conforms:
+        return []
+    findings = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        value = report.value(result, SH.value)
+        severity = report.value(result, SH.resultSeverity)
+        message = report.value(result, SH.resultMessage)
+        shape = report.value(result, SH.sourceShape)
+        component = report.value(result, SH.sourceConstraintComponent)
+        origin = mapped.origins.get((focus, path, value)) if value is not None else None
+        if origin is None and isinstance(focus, URIRef):
+            origin = mapped.nodes.get(focus)
+        fact = None
+        line = column = None
+        if origin is not None:
+            position = facts.position(origin)
+            if position:
+                line, column = position
+            fact = facts.fact_id(origin)
+        text = str(message) if message is not None else "breaks a shape"
+        if value is not None and origin is None and isinstance(value, URIRef):
+            text += f" ({value})"
+        findings.append(
+            Finding(
+                facts.path,
+                text,
+                _rule_name(shape, component),
+                line,
+                column,
+                fact or (str(focus) if focus is not None else None),
+                "error" if severity in (None, SH.Violation) else str(severity).rsplit("#")[-1].lower(),
+            )
+        )
+    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.message))
+    return findings
+
