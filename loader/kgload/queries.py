@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pyoxigraph as ox
 
@@ -140,7 +141,7 @@ def load_queries(extra: Iterable[str | Path] = ()) -> tuple[dict[str, StoredQuer
             if query.name in found:
                 notes.append(f"query {query.name} from {path} replaces {found[query.name].path}")
             found[query.name] = query
-    return found
+    return found, notes
 
 
 def get_query(name: str, extra: Iterable[str | Path] = ()) -> tuple[StoredQuery, list[str]]:
@@ -209,10 +210,10 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
           {{ ?e kg:name ?label }} UNION {{ ?e kg:alias ?label }}
           FILTER(LCASE(STR(?label)) = LCASE(?needle) || ?e = ?id)
         }} ORDER BY ?e"""
-    sparql += "\nVALUES (?needle ?id) { (%s %s) }" % (
-        ox.Literal(raw), ox.NamedNode(str(iris.entity(raw))) if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", raw)
-        else "UNDEF")
-    rows = list(store.query(sparql))
+    rows = list(store.query(with_values(sparql, {
+        "needle": ox.Literal(raw),
+        "id": ox.NamedNode(str(iris.entity(quote(raw, safe="")))),
+    })))
     by_iri = {}
     for row in rows:
         by_iri.setdefault(row["e"].value, row["name"].value)
@@ -226,15 +227,67 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
     raise UsageError(f"parameter {param.name}: {value!r} is ambiguous: {listed}")
 
 
+_TOKENS = re.compile(
+    r"""(?P<comment>\#[^\n]*)
+      | (?P<string>\"\"\"(?:[^\\]|\\.)*?\"\"\"|'\'\'(?:[^\\]|\\.)*?'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+      | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<where>\bWHERE\b)
+      | (?P<brace>\{)""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def where_brace(sparql: str) -> int:
+    """Offset just after the ``{`` that opens the query's (outermost) WHERE pattern.
+
+    Comments, strings and IRIs are skipped; a CONSTRUCT template is not mistaken for the
+    pattern. Raises :class:`UsageError` if the query has no group pattern.
+    """
+    seen_where = False
+    first_brace = None
+    for match in _TOKENS.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "where" and not seen_where:
+            seen_where = True
+        elif kind == "brace":
+            if seen_where:
+                return match.end()
+            if first_brace is None:
+                first_brace = match.end()
+    if first_brace is not None and not re.match(r"\s*CONSTRUCT\b", _strip_prologue(sparql),
+                                                re.IGNORECASE):
+        return first_brace
+    raise UsageError("cannot find the query's WHERE { ... } pattern to bind parameters in")
+
+
+def _strip_prologue(sparql: str) -> str:
+    return re.sub(r"(?is)^(\s|#[^\n]*\n|(PREFIX|BASE)\s+[^<]*<[^>]*>)*", "", sparql)
+
+
+def values_block(bindings: dict[str, Any]) -> str:
+    """``VALUES (?a ?b) { (term term) }`` from pyoxigraph terms (serialized, not pasted)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    return f"VALUES ({names}) {{ ({terms}) }}"
+
+
+def with_values(sparql: str, bindings: dict[str, Any]) -> str:
+    """The query with a VALUES block opening its WHERE pattern (in scope for FILTERs)."""
+    if not bindings:
+        return sparql
+    at = where_brace(sparql)
+    return f"{sparql[:at]} {values_block(bindings)}\n{sparql[at:]}"
+
+
 def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
          iris: Iris | None = None) -> str:
-    """The query text with a ``VALUES`` block for the given parameters (terms, not text)."""
+    """The query text with its parameters bound as RDF terms in a ``VALUES`` block."""
     iris = iris or Iris()
     unknown = sorted(set(values) - {p.name for p in query.params})
     if unknown:
         raise UsageError(f"unknown parameter {', '.join(unknown)} for query {query.name}\n"
                          + query.usage())
-    variables, terms = [], []
+    bindings: dict[str, Any] = {}
     for param in query.params:
         value = values.get(param.name, param.default)
         if value is None:
@@ -242,12 +295,8 @@ def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
                 raise UsageError(f"query {query.name} needs the parameter {param.name} "
                                  f"(-p {param.name} VALUE)\n" + query.usage())
             continue
-        variables.append(f"?{param.name}")
-        terms.append(str(_term_for(param, value, store, iris)))
-    if not variables:
-        return query.sparql
-    return (f"{query.sparql.rstrip()}\nVALUES ({' '.join(variables)}) "
-            f"{{ ({' '.join(terms)}) }}\n")
+        bindings[param.name] = _term_for(param, value, store, iris)
+    return with_values(query.sparql, bindings)
 
 
 @dataclass
