@@ -288,12 +288,15 @@ def resolve_time(spec: Any, published: date | None) -> dates.TimeSpan:
     if text is not None:
         span = dates.resolve(text, published)
     else:
-        span = dates.TimeSpan(None, None, "day")
+        span = dates.TimeSpan(None, None, "approximate")
     start = _parse_day(spec["start"]) if "start" in spec else span.start
     end = _parse_day(spec["end"]) if "end" in spec else span.end
     if start and end and start > end:
         raise dates.DateError(f"the start ({start.isoformat()}) is after the end ({end.isoformat()})")
-    span = dates.TimeSpan(start, end, span.precision, text)
+    precision = span.precision
+    if text is None and start is not None and start == end:
+        precision = "day"  # explicit bounds on one day
+    span = dates.TimeSpan(start, end, precision, text)
     after = _parse_day(spec["after"]) if "after" in spec else None
     before = _parse_day(spec["before"]) if "before" in spec else None
     if after or before:
