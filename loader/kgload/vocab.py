@@ -58,6 +58,7 @@ class KG(DefinedNamespace):
     alias: URIRef
     cameoActorCode: URIRef
     cameoCode: URIRef
+    cameoFamily: URIRef
     certain: URIRef
     demonym: URIRef
     descriptor: URIRef
