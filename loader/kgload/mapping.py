@@ -278,7 +278,8 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
                 b.add(node, prop, b.text(action[key]), (*path, key))
         evidence = action["evidence"]
         for j, text in enumerate(_texts(evidence)):
-            epath: Path_ = (*path, "evidence", j) if isinstance(evidence, list) else (*path, "evidence")
+            epath: Path_ = (*path, "evidence", j) if isinstance(evidence, list) \
+                else (*path, "evidence")
             b.add(node, KG.evidence, b.text(text), epath)
         span = checked.times.get((*path, "time"))
         if span:

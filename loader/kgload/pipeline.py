@@ -8,6 +8,8 @@ any stage leaves the store as it was, and the other articles of the run still lo
 from __future__ import annotations
 
 import hashlib
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, XSD, Graph, Literal
 
 from . import __version__
 from .check import CheckedFacts, check_facts
@@ -248,15 +250,42 @@ def load(
     bg = background(iris)
     ensure_background(store, bg)
     seen: dict[str, str] = {}
-    try:
+    with _deferred_interrupt() as interrupted:
         for path, refused in expand_paths(paths):
+            if interrupted():
+                report.interrupted = True
+                break
             outcome = _load_one(store, path, refused, iris, force, timer, seen)
             report.outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
-    except KeyboardInterrupt:
-        report.interrupted = True
+        report.interrupted = report.interrupted or interrupted()
     return report
+
+
+@contextmanager
+def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C during a load finishes the article in hand, then stops between articles.
+
+    A KeyboardInterrupt raised in the middle of an article could land just after its
+    commit and before it is reported; deferring it keeps the report exact. A second
+    Ctrl-C stops at once (nothing half-written: each commit is one atomic update).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    hits: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        hits.append(signum)
+        if len(hits) > 1:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(hits)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _load_one(store: Store, path: Path, refused: Finding | None, iris: Iris, force: bool,

@@ -85,7 +85,8 @@ def background(iris: Iris) -> Background:
     closure = _closure(work)
     errors = _errors(closure)
     if errors:  # a packaging bug: the bundled knowledge contradicts itself
-        raise RuntimeError("the bundled ontology and registry are inconsistent: " + "; ".join(errors))
+        raise RuntimeError("the bundled ontology and registry are inconsistent: "
+                           + "; ".join(errors))
     registry_inferred = Graph()
     ontology = ontology_graph()
     for triple in closure:

@@ -26,6 +26,12 @@ def _rule_name(shape: Node | None, component: Node | None) -> str:
     return "shacl"
 
 
+def _severity(term: Node | None) -> str:
+    if term is None or term == SH.Violation:
+        return "error"
+    return str(term).rsplit("#", 1)[-1].lower()
+
+
 def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) -> list[Finding]:
     """SHACL findings for one article, each located in its facts file where possible."""
     import pyshacl  # imported here: it is slow to import and only ``load``/``validate`` need it
@@ -74,7 +80,7 @@ def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) 
                 line,
                 column,
                 fact or (str(focus) if focus is not None else None),
-                "error" if severity in (None, SH.Violation) else str(severity).rsplit("#")[-1].lower(),
+                _severity(severity),
             )
         )
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.message))
