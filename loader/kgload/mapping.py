@@ -164,6 +164,8 @@ def map_entities(
                 b.add(node, prop, Literal(entity[key]), (*path, key))
         if "located_in" in entity:
             b.add(node, KG.locatedIn, iris.entity(entity["located_in"]), (*path, "located_in"))
+        if "capital" in entity:
+            b.add(node, KG.capital, iris.entity(entity["capital"]), (*path, "capital"))
         if "part_of" in entity:
             b.add(node, KG.partOf, iris.entity(entity["part_of"]), (*path, "part_of"))
         sides = [iris.entity(ref) for ref in entity.get("between", [])]
@@ -269,6 +271,8 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
             b.add(node, KG.medium, iris.entity(action["medium"]), (*path, "medium"))
         for j, ref in enumerate(action.get("about", [])):
             b.add(node, KG.about, iris.fact(aid, ref), (*path, "about", j))
+        for j, ref in enumerate(action.get("parts", [])):
+            b.add(node, KG.hasPart, iris.fact(aid, ref), (*path, "parts", j))
         for key, prop in (("if", KG.ifAction), ("unless", KG.unlessAction)):
             ref = action.get("condition", {}).get(key)
             if ref:

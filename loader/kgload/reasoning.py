@@ -27,6 +27,7 @@ from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from .mapping import Iris, map_registry
 from .ontology import ontology_graph
 from .registry import load_registry
+from .resources import data_dir
 from .vocab import ERR_NS, KG_IRI
 
 _VOCABULARIES = (
@@ -111,14 +112,38 @@ class Inference:
     inconsistencies: list[str]
 
 
+@cache
+def rules() -> tuple[str, ...]:
+    """The derivation rules (SPARQL CONSTRUCT) of ``ontology/rules/``, in file order."""
+    folder = data_dir("ontology") / "rules"
+    return tuple(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.rq")))
+
+
+def apply_rules(graph: Graph) -> int:
+    """Add what the rules derive to ``graph``; returns the number of new triples."""
+    new = 0
+    for rule in rules():
+        for triple in list(graph.query(rule)):
+            if triple not in graph:
+                graph.add(triple)
+                new += 1
+    return new
+
+
 def infer(asserted: Graph, bg: Background) -> Inference:
-    """The article's inferred graph: closure(ontology+registry+article) minus the rest."""
+    """The article's inferred graph: closure(ontology+registry+article) minus the rest.
+
+    owlrl's closure, then the derivation rules, then owlrl again if the rules added
+    anything (their relations have super-properties and inverses), to a fixpoint.
+    """
     work = Graph()
     for triple in bg.closure:
         work.add(triple)
     for triple in asserted:
         work.add(triple)
     _closure(work)
+    while apply_rules(work):
+        _closure(work)
     inferred = Graph()
     for triple in work:
         if triple in asserted or triple in bg.closure or is_artefact(triple):

@@ -35,6 +35,8 @@ class KG(DefinedNamespace):
     attributedTo: URIRef
     borderOf: URIRef
     borders: URIRef
+    capital: URIRef
+    hasPart: URIRef
     holds: URIRef
     ifAction: URIRef
     inferredGraph: URIRef
