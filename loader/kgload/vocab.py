@@ -23,6 +23,7 @@ class KG(DefinedNamespace):
     Action: URIRef
     Actor: URIRef
     Article: URIRef
+    CameoScheme: URIRef
     Entity: URIRef
     Mention: URIRef
     Quantity: URIRef
@@ -61,6 +62,7 @@ class KG(DefinedNamespace):
     cameoActorCode: URIRef
     cameoCode: URIRef
     cameoFamily: URIRef
+    derivesRelation: URIRef
     certain: URIRef
     demonym: URIRef
     descriptor: URIRef
