@@ -368,10 +368,14 @@ def export(ctx: click.Context, fmt: str, output: Path | None, article: str | Non
                 sys.stdout.buffer.flush()
             else:
                 tmp = output.with_name(output.name + ".part")
-                with open(tmp, "wb") as handle:
-                    count = run_export(store, handle, RdfFormat(fmt), _obj(ctx)["iris"],
-                                       article=article, inferred=not no_inferred)
-                os.replace(tmp, output)
+                try:
+                    with open(tmp, "wb") as handle:
+                        count = run_export(store, handle, RdfFormat(fmt), _obj(ctx)["iris"],
+                                           article=article, inferred=not no_inferred)
+                    os.replace(tmp, output)
+                except BaseException:  # no half-written .part file is left behind
+                    tmp.unlink(missing_ok=True)
+                    raise
         except OSError as exc:
             raise StoreError(f"cannot write {output or 'standard output'}: "
                              f"{exc.strerror or exc}") from exc

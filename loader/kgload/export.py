@@ -69,12 +69,19 @@ def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bo
             names.insert(1, iris.inferred_graph(article))
         return names
     names = [URIRef(n) for n in store.graph_names()]
-    if not inferred:
-        names = [n for n in names if not str(n).endswith("/inferred")]
+    if not inferred:  # by IRI, not by suffix: an article may be named "inferred"
+        names = [n for n in names if not _is_inferred(n, iris)]
     if not background:
         names = [n for n in names if n not in (iris.ontology_graph, iris.registry_graph,
                                                iris.registry_inferred_graph)]
     return names
+
+
+def _is_inferred(name: URIRef, iris: Iris) -> bool:
+    if name == iris.registry_inferred_graph:
+        return True
+    article = iris.article_id_of_graph(str(name))
+    return article is not None and name == iris.inferred_graph(article)
 
 
 def export(store: Store, output: IO[bytes], fmt: RdfFormat, iris: Iris, *,

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from .errors import InputRejected, UsageError
+from .errors import InputRejected, StoreError, UsageError
 from .facts import parse_text
 from .mapping import Iris
 from .resources import data_dir
@@ -103,7 +102,8 @@ def parse_query_file(path: Path) -> StoredQuery:
             raise UsageError(f"{path}: parameter {name} has unknown type {kind!r} "
                              f"(one of {', '.join(PARAM_TYPES)})")
         if not re.search(rf"[?$]{re.escape(name)}\b", text):
-            raise UsageError(f"{path}: parameter {name} is declared but ?{name} is not in the query")
+            raise UsageError(f"{path}: parameter {name} is declared but ?{name} is not in the "
+                             "query")
         default = spec.get("default")
         params.append(Param(name, kind, bool(spec.get("required", False)),
                             None if default is None else str(default),
@@ -212,7 +212,7 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
         }} ORDER BY ?e"""
     rows = list(store.query(with_values(sparql, {
         "needle": ox.Literal(raw),
-        "id": ox.NamedNode(str(iris.entity(quote(raw, safe="")))),
+        "id": ox.NamedNode(str(iris.entity(raw))),  # Iris percent-encodes it (once)
     })))
     by_iri = {}
     for row in rows:
@@ -229,10 +229,13 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
 
 _TOKENS = re.compile(
     r"""(?P<comment>\#[^\n]*)
-      | (?P<string>\"\"\"(?:[^\\]|\\.)*?\"\"\"|'\'\'(?:[^\\]|\\.)*?'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+      | (?P<string>\"\"\"(?:[^\\]|\\.)*?\"\"\"|'\'\'(?:[^\\]|\\.)*?'\'\'
+                  |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
       | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<name>[?$]\w+|[A-Za-z_][\w.-]*:[\w.:%-]*|:[\w.:%-]*)
       | (?P<where>\bWHERE\b)
-      | (?P<brace>\{)""",
+      | (?P<open>[{(])
+      | (?P<close>[})])""",
     re.VERBOSE | re.IGNORECASE,
 )
 
@@ -240,23 +243,27 @@ _TOKENS = re.compile(
 def where_brace(sparql: str) -> int:
     """Offset just after the ``{`` that opens the query's (outermost) WHERE pattern.
 
-    Comments, strings and IRIs are skipped; a CONSTRUCT template is not mistaken for the
-    pattern. Raises :class:`UsageError` if the query has no group pattern.
+    Comments, strings, IRIs, variables and prefixed names are skipped; only braces at
+    the top level count, so a sub-select's WHERE, an ``EXISTS { }`` in the projection and
+    a CONSTRUCT template (with or without the WHERE keyword after it) are not mistaken
+    for the pattern. Raises :class:`UsageError` if the query has no group pattern.
     """
+    construct = re.match(r"\s*CONSTRUCT\b", _strip_prologue(sparql), re.IGNORECASE)
+    depth = 0
     seen_where = False
-    first_brace = None
+    template_seen = False
     for match in _TOKENS.finditer(sparql):
         kind = match.lastgroup
-        if kind == "where" and not seen_where:
+        if kind == "where" and depth == 0:
             seen_where = True
-        elif kind == "brace":
-            if seen_where:
-                return match.end()
-            if first_brace is None:
-                first_brace = match.end()
-    if first_brace is not None and not re.match(r"\s*CONSTRUCT\b", _strip_prologue(sparql),
-                                                re.IGNORECASE):
-        return first_brace
+        elif kind == "open":
+            if depth == 0 and match.group() == "{":
+                if seen_where or not construct or template_seen:
+                    return match.end()
+                template_seen = True
+            depth += 1
+        elif kind == "close":
+            depth = max(depth - 1, 0)
     raise UsageError("cannot find the query's WHERE { ... } pattern to bind parameters in")
 
 
@@ -295,7 +302,10 @@ def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
                 raise UsageError(f"query {query.name} needs the parameter {param.name} "
                                  f"(-p {param.name} VALUE)\n" + query.usage())
             continue
-        bindings[param.name] = _term_for(param, value, store, iris)
+        try:
+            bindings[param.name] = _term_for(param, value, store, iris)
+        except UsageError as exc:  # say what the query takes, as for the errors above
+            raise UsageError(f"{exc.message}\n{query.usage()}") from None
     return with_values(query.sparql, bindings)
 
 
@@ -315,6 +325,13 @@ def run(store: Store, sparql: str, *, limit: int | None = None) -> Result:
         answer = store.query(sparql)
     except SyntaxError as exc:
         raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+    try:  # solutions are computed lazily: evaluation errors (a SERVICE call...) come here
+        return _collect(answer, limit)
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the query failed: {exc}") from exc
+
+
+def _collect(answer: Any, limit: int | None) -> Result:
     if isinstance(answer, ox.QueryBoolean):
         return Result([], [], boolean=bool(answer))
     if isinstance(answer, ox.QueryTriples):

@@ -42,6 +42,8 @@ def _json_value(value: Any) -> Any:
         if isinstance(python, bool | int | float | str):
             return python
         return str(value)
+    if isinstance(value, bool | int | float):  # counts (articles, stats) stay numbers
+        return value
     return str(value)
 
 

@@ -113,6 +113,10 @@ class Store:
 
     def open(self) -> None:
         if self.write:
+            if (self.path.is_dir() and not (self.path / LOCK_NAME).exists()
+                    and any(self.path.iterdir())):  # never scatter a database into a folder
+                raise StoreError(f"{self.path} is not a kgload store (a folder with other "
+                                 "files in it); give --store a new or empty folder")
             try:
                 self.path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

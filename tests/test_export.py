@@ -1,0 +1,243 @@
+"""``kgload export``: every format reads back (pyoxigraph strictly, and rdflib), the named
+graphs survive in TriG and N-Quads, and --article / --no-inferred / -o do what they say.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from conftest import ARTICLE_ID, BASE, KG, TWINS_ACTIONS, TWINS_ENTITIES, invoke
+from kgload.pipeline import load
+from kgload.store import Store
+from kgload.vocab import ERR_NS
+
+FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+RDFLIB = {"turtle": "turtle", "trig": "trig", "nquads": "nquads", "ntriples": "nt",
+          "rdfxml": "xml"}
+GRAPH = BASE + "graph/"
+ARTICLE_GRAPHS = {
+    f"{GRAPH}article/{ARTICLE_ID}",
+    f"{GRAPH}article/{ARTICLE_ID}/inferred",
+    f"{GRAPH}article/{ARTICLE_ID}/provenance",
+}
+BACKGROUND_GRAPHS = {f"{GRAPH}ontology", f"{GRAPH}registry", f"{GRAPH}registry/inferred"}
+SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
+AGENT_OF = KG + "agentOf"
+
+
+def exported_count(stderr: str) -> int:
+    match = re.search(r"exported (\d+) statements", stderr)
+    assert match, stderr
+    return int(match.group(1))
+
+
+def export(store: Path, *args: object) -> tuple[bytes, int]:
+    result = invoke("export", *args, store=store)
+    assert result.exit_code == 0, result.output
+    return result.stdout_bytes, exported_count(result.stderr)
+
+
+def parse(data: bytes, fmt: str) -> list[ox.Quad]:
+    return list(ox.parse(data, FORMATS[fmt], lenient=False))
+
+
+def graph_names(quads: list[ox.Quad]) -> set[str]:
+    return {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+
+
+@pytest.fixture(scope="module")
+def exports(example_store: Path) -> dict[str, tuple[bytes, int]]:
+    return {fmt: export(example_store, "--format", fmt) for fmt in FORMATS}
+
+
+@pytest.fixture(scope="module")
+def two_articles(example_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example plus a small second article, whose id is "inferred" on purpose: its
+    asserted graph's IRI ends in /inferred like the inferred graphs'."""
+    import shutil
+
+    from conftest import facts_yaml
+
+    folder = tmp_path_factory.mktemp("two-articles")
+    store_path = folder / "store"
+    shutil.copytree(example_store, store_path)
+    facts = folder / "inferred.yaml"
+    facts.write_text(facts_yaml("inferred", TWINS_ENTITIES, TWINS_ACTIONS), encoding="utf-8")
+    with Store(store_path, write=True) as store:
+        report = load(store, [facts])
+    assert [o.status for o in report.outcomes] == ["loaded"]
+    return store_path
+
+
+# --------------------------------------------------------------------------- read back
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_format_reads_back_with_the_exported_count(
+        exports: dict[str, tuple[bytes, int]], fmt: str) -> None:
+    data, count = exports[fmt]
+    quads = parse(data, fmt)
+    assert len(quads) == count
+    assert len(set(quads)) == count  # no statement written twice
+    assert count > 1000
+
+
+# rdflib 7.6 warns about its own Dataset internals while parsing TriG and N-Quads
+@pytest.mark.filterwarnings("ignore:(Dataset|ConjunctiveGraph).*deprecated:DeprecationWarning")
+@pytest.mark.parametrize("fmt", list(RDFLIB))
+def test_rdflib_reads_the_export(exports: dict[str, tuple[bytes, int]], fmt: str) -> None:
+    data, count = exports[fmt]
+    if fmt in ("trig", "nquads"):
+        dataset = rdflib.Dataset()
+        dataset.parse(data=data, format=RDFLIB[fmt])
+        assert len(list(dataset.quads((None, None, None, None)))) == count
+        assert {str(g.identifier) for g in dataset.graphs() if len(g)} == (
+            ARTICLE_GRAPHS | BACKGROUND_GRAPHS)
+    else:
+        graph = rdflib.Graph()
+        graph.parse(data=data, format=RDFLIB[fmt])
+        assert len(graph) == count
+
+
+def test_graph_formats_hold_the_union_of_the_dataset(
+        exports: dict[str, tuple[bytes, int]]) -> None:
+    quads = parse(exports["nquads"][0], "nquads")
+    union = {(q.subject, q.predicate, q.object) for q in quads
+             if not isinstance(q.subject, ox.BlankNode) and not isinstance(q.object, ox.BlankNode)}
+    for fmt in ("turtle", "ntriples", "jsonld", "rdfxml"):
+        triples = {(q.subject, q.predicate, q.object) for q in parse(exports[fmt][0], fmt)
+                   if not isinstance(q.subject, ox.BlankNode)
+                   and not isinstance(q.object, ox.BlankNode)}
+        assert triples == union, fmt
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_dataset_formats_keep_the_named_graphs(exports: dict[str, tuple[bytes, int]],
+                                               fmt: str) -> None:
+    quads = parse(exports[fmt][0], fmt)
+    assert graph_names(quads) == ARTICLE_GRAPHS | BACKGROUND_GRAPHS
+    assert all(isinstance(q.graph_name, ox.NamedNode) for q in quads)  # nothing in default
+    by_graph = {name: sum(1 for q in quads if q.graph_name.value == name)
+                for name in graph_names(quads)}
+    assert all(n > 0 for n in by_graph.values()), by_graph
+    provenance = [q for q in quads
+                  if q.graph_name.value == f"{GRAPH}article/{ARTICLE_ID}/provenance"]
+    assert {q.predicate.value for q in provenance} >= {KG + "sourceSha256", KG + "loadedAt"}
+
+
+def test_graph_formats_have_no_graphs(exports: dict[str, tuple[bytes, int]]) -> None:
+    for fmt in ("turtle", "ntriples", "jsonld", "rdfxml"):
+        assert all(isinstance(q.graph_name, ox.DefaultGraph)
+                   for q in parse(exports[fmt][0], fmt)), fmt
+
+
+# --------------------------------------------------------------------------- hygiene
+
+
+def test_no_reasoner_artefacts(exports: dict[str, tuple[bytes, int]]) -> None:
+    quads = parse(exports["nquads"][0], "nquads")
+    for quad in quads:
+        assert not isinstance(quad.subject, ox.Literal), quad
+        if quad.graph_name.value in ARTICLE_GRAPHS:
+            assert not isinstance(quad.subject, ox.BlankNode), quad
+            assert not isinstance(quad.object, ox.BlankNode), quad
+        if quad.predicate.value == SAME_AS:
+            assert quad.subject != quad.object, quad
+        for term in (quad.subject, quad.predicate, quad.object):
+            assert not (isinstance(term, ox.NamedNode) and term.value.startswith(ERR_NS)), quad
+    assert b"daml.org" not in exports["nquads"][0]  # owlrl's error vocabulary
+
+
+# --------------------------------------------------------------------------- selections
+
+
+def test_one_article(two_articles: Path) -> None:
+    data, count = export(two_articles, "--format", "nquads", "--article", ARTICLE_ID)
+    quads = parse(data, "nquads")
+    assert len(quads) == count
+    assert graph_names(quads) == ARTICLE_GRAPHS  # not the other article, not the background
+    with Store(two_articles, write=False) as store:
+        assert count == sum(store.count(rdflib.URIRef(g)) for g in ARTICLE_GRAPHS)
+    assert not any("alice-smith" in str(q) for q in quads)
+    turtle, triples = export(two_articles, "--format", "turtle", "--article", "inferred")
+    assert b"Alice Smith" in turtle and b"Gustavo Petro" not in turtle
+    assert len(parse(turtle, "turtle")) == triples
+
+
+def test_whole_store_without_inferred(two_articles: Path) -> None:
+    full, _ = export(two_articles, "--format", "nquads")
+    assert AGENT_OF in {q.predicate.value for q in parse(full, "nquads")}
+    data, count = export(two_articles, "--format", "nquads", "--no-inferred")
+    quads = parse(data, "nquads")
+    assert len(quads) == count
+    assert graph_names(quads) == {
+        f"{GRAPH}article/{ARTICLE_ID}", f"{GRAPH}article/{ARTICLE_ID}/provenance",
+        # the asserted graph of the article named "inferred" is not an inferred graph
+        f"{GRAPH}article/inferred", f"{GRAPH}article/inferred/provenance",
+        f"{GRAPH}ontology", f"{GRAPH}registry",
+    }
+    assert AGENT_OF not in {q.predicate.value for q in quads}
+
+
+def test_one_article_without_inferred(example_store: Path) -> None:
+    data, count = export(example_store, "--format", "trig", "--article", ARTICLE_ID,
+                         "--no-inferred")
+    quads = parse(data, "trig")
+    assert graph_names(quads) == ARTICLE_GRAPHS - {f"{GRAPH}article/{ARTICLE_ID}/inferred"}
+    assert AGENT_OF not in {q.predicate.value for q in quads}
+    turtle, _ = export(example_store, "--format", "turtle", "--article", ARTICLE_ID,
+                       "--no-inferred")
+    assert AGENT_OF not in {q.predicate.value for q in parse(turtle, "turtle")}
+    assert b"agentOf" not in turtle
+
+
+def test_unknown_article(example_store: Path) -> None:
+    result = invoke("export", "--article", "no-such-article", store=example_store)
+    assert result.exit_code == 2
+    assert ("no article 'no-such-article' in the store (`kgload articles` lists them)"
+            in result.stderr)
+    assert result.stdout == ""
+
+
+# --------------------------------------------------------------------------- -o FILE
+
+
+def test_output_file(example_store: Path, tmp_path: Path,
+                     exports: dict[str, tuple[bytes, int]]) -> None:
+    out = tmp_path / "graph.trig"
+    out.write_bytes(b"an older export")
+    result = invoke("export", "--format", "trig", "-o", out, store=example_store)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert f"exported {exports['trig'][1]} statements to {out}" in result.stderr
+    assert out.read_bytes() == exports["trig"][0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.trig"]  # no .part left
+
+
+def test_output_file_untouched_on_error(example_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "graph.ttl"
+    out.write_bytes(b"an older export")
+    result = invoke("export", "--article", "no-such-article", "-o", out, store=example_store)
+    assert result.exit_code == 2
+    assert out.read_bytes() == b"an older export"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.ttl"]  # no .part left
+
+
+def test_output_file_in_a_missing_folder(example_store: Path, tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "graph.ttl"
+    result = invoke("export", "-o", out, store=example_store)
+    assert result.exit_code == 4
+    assert f"cannot write {out}" in result.stderr
+    assert not out.parent.exists()
