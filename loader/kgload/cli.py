@@ -191,8 +191,11 @@ class _Progress:
         self.bar: Any = None
         many = len(paths) > 1 or any(p.is_dir() for p in paths)
         if many and sys.stderr.isatty() and _obj(ctx)["verbosity"] >= 0:
-            self.bar = click.progressbar(length=0, label=label, file=sys.stderr,
-                                         show_pos=True)
+            from .pipeline import expand_paths
+
+            total = sum(1 for _ in expand_paths(paths))
+            self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
+                                         show_pos=True, show_percent=True, show_eta=True)
 
     def __enter__(self) -> _Progress:
         return self
@@ -200,6 +203,7 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.render_finish()
+            click.echo("", err=True)
 
     def outcome(self, outcome: Any) -> None:
         if outcome.status == "rejected":
@@ -254,7 +258,7 @@ _RDF_FORMATS = ["turtle", "trig", "nquads", "ntriples", "jsonld", "rdfxml"]
 def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...], fmt: str | None,
           limit: int | None, describe: bool) -> None:
     """Run the stored query NAME (see `kgload queries`)."""
-    from .queries import bind, get_query
+    from .queries import bind, check_values, get_query
 
     stored, notes = get_query(name, _obj(ctx)["queries"])
     for note in notes:
@@ -262,8 +266,9 @@ def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...], fm
     if describe:
         click.echo(_describe(stored))
         return
+    values = check_values(stored, _values(params))  # usage errors before the store opens
     with _open(ctx, write=False) as store:
-        sparql = bind(stored, _values(params), store, _obj(ctx)["iris"])
+        sparql = bind(stored, values, store, _obj(ctx)["iris"])
         _print_result(ctx, store, sparql, fmt, limit)
 
 

@@ -6,7 +6,7 @@ JSON-LD, RDF/XML) get the union of the chosen graphs, each triple once.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import IO
 
 import pyoxigraph as ox
@@ -18,7 +18,7 @@ from .store import Store
 from .vocab import KG_IRI
 
 
-class RdfFormat(str, Enum):
+class RdfFormat(StrEnum):
     TURTLE = "turtle"
     TRIG = "trig"
     NQUADS = "nquads"

@@ -267,6 +267,10 @@ def where_brace(sparql: str) -> int:
     raise UsageError("cannot find the query's WHERE { ... } pattern to bind parameters in")
 
 
+_UPDATE = re.compile(r"\s*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
+                     re.IGNORECASE)
+
+
 def _strip_prologue(sparql: str) -> str:
     return re.sub(r"(?is)^(\s|#[^\n]*\n|(PREFIX|BASE)\s+[^<]*<[^>]*>)*", "", sparql)
 
@@ -286,15 +290,16 @@ def with_values(sparql: str, bindings: dict[str, Any]) -> str:
     return f"{sparql[:at]} {values_block(bindings)}\n{sparql[at:]}"
 
 
-def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
-         iris: Iris | None = None) -> str:
-    """The query text with its parameters bound as RDF terms in a ``VALUES`` block."""
-    iris = iris or Iris()
+def check_values(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
+    """The values to bind (defaults applied); unknown or missing parameters are usage errors.
+
+    Needs no store, so a wrong command line is reported before any store is opened.
+    """
     unknown = sorted(set(values) - {p.name for p in query.params})
     if unknown:
         raise UsageError(f"unknown parameter {', '.join(unknown)} for query {query.name}\n"
                          + query.usage())
-    bindings: dict[str, Any] = {}
+    chosen: dict[str, str] = {}
     for param in query.params:
         value = values.get(param.name, param.default)
         if value is None:
@@ -302,8 +307,20 @@ def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
                 raise UsageError(f"query {query.name} needs the parameter {param.name} "
                                  f"(-p {param.name} VALUE)\n" + query.usage())
             continue
+        chosen[param.name] = value
+    return chosen
+
+
+def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
+         iris: Iris | None = None) -> str:
+    """The query text with its parameters bound as RDF terms in a ``VALUES`` block."""
+    iris = iris or Iris()
+    bindings: dict[str, Any] = {}
+    for name, value in check_values(query, values).items():
+        param = query.param(name)
+        assert param is not None
         try:
-            bindings[param.name] = _term_for(param, value, store, iris)
+            bindings[name] = _term_for(param, value, store, iris)
         except UsageError as exc:  # say what the query takes, as for the errors above
             raise UsageError(f"{exc.message}\n{query.usage()}") from None
     return with_values(query.sparql, bindings)
@@ -324,6 +341,10 @@ def run(store: Store, sparql: str, *, limit: int | None = None) -> Result:
     try:
         answer = store.query(sparql)
     except SyntaxError as exc:
+        if _UPDATE.match(_strip_prologue(sparql)):
+            raise UsageError("kgload runs queries only (SELECT, ASK, CONSTRUCT, DESCRIBE); the "
+                             "store changes only through `kgload load` and `kgload remove`") \
+                from None
         raise UsageError(f"the query is not valid SPARQL: {exc}") from None
     try:  # solutions are computed lazily: evaluation errors (a SERVICE call...) come here
         return _collect(answer, limit)

@@ -6,13 +6,13 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rdflib import Literal, URIRef
 
 
-class RowFormat(str, Enum):
+class RowFormat(StrEnum):
     TABLE = "table"
     CSV = "csv"
     TSV = "tsv"
