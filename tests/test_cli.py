@@ -247,6 +247,13 @@ def test_query_without_a_store(cli: CliRun, tmp_path: Path) -> None:
     assert not missing.exists()  # reading never creates a store
 
 
+def test_a_usage_error_is_reported_before_the_store_is_opened(cli: CliRun,
+                                                               tmp_path: Path) -> None:
+    result = cli("query", "actions-by", store=tmp_path / "nowhere")
+    assert result.exit_code == 2
+    assert "query actions-by needs the parameter actor (-p actor VALUE)" in result.stderr
+
+
 def test_store_in_use_by_a_writer(cli: CliRun, store_copy: Path, twins_file: Path) -> None:
     with Store(store_copy, write=True):
         load = cli("load", twins_file, store=store_copy)
@@ -355,6 +362,7 @@ def test_sparql_cannot_update(cli: CliRun, example_store: Path) -> None:
     before = export_nquads(cli, example_store)
     result = cli("sparql", "DELETE WHERE { ?s ?p ?o }", store=example_store)
     assert result.exit_code == 2
+    assert "kgload runs queries only (SELECT, ASK, CONSTRUCT, DESCRIBE)" in result.stderr
     assert export_nquads(cli, example_store) == before
 
 
