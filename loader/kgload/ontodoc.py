@@ -128,9 +128,9 @@ def render_markdown(graph: Graph | None = None) -> str:
     concepts = sorted(graph.subjects(SKOS.inScheme, KG.CameoScheme), key=str)
     if concepts:
         lines += ['<a id="cameo-families"></a>', "", "## CAMEO families (SKOS)", "",
-                  "| notation | family |", "|---|---|"]
-        lines += [f"| {_text(graph, c, SKOS.notation)} | {_text(graph, c, SKOS.prefLabel)} |"
-                  for c in concepts if isinstance(c, URIRef)]
+                  "| notation | family | quad class |", "|---|---|---|"]
+        lines += [f"| {_text(graph, c, SKOS.notation)} | {_text(graph, c, SKOS.prefLabel)} | "
+                  f"{_text(graph, c, KG.quadClass)} |" for c in concepts if isinstance(c, URIRef)]
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

@@ -62,6 +62,7 @@ class KG(DefinedNamespace):
     cameoActorCode: URIRef
     cameoCode: URIRef
     cameoFamily: URIRef
+    quadClass: URIRef
     derivesRelation: URIRef
     certain: URIRef
     demonym: URIRef
