@@ -23,7 +23,7 @@ from kgload import __version__
 from kgload.store import Store
 
 COMMANDS = ("load", "validate", "query", "queries", "sparql", "export", "articles", "stats",
-            "remove", "schema", "types")
+            "remove", "schema", "types", "check")
 STORED = ("actions-against", "actions-by", "agreements", "borders", "claims-by-source",
           "timeline", "who-accused-whom", "who-threatened-whom")
 

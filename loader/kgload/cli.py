@@ -23,7 +23,8 @@ from .errors import ExitCode, Finding, KgloadError, UsageError
 EXIT_CODES_HELP = """\b
 Exit codes:
   0    success
-  1    some input was rejected (the valid articles of the run were loaded)
+  1    some input was rejected (the valid articles of the run were loaded),
+       or a query contract does not hold (check)
   2    usage error (bad option, unknown query or parameter)
   3    the store is in use by another kgload process (see --wait)
   4    the store or a file cannot be read or written
@@ -243,21 +244,51 @@ def _values(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
 
 
 _ROW_FORMATS = ["table", "csv", "tsv", "json", "jsonl", "markdown"]
+_SPARQL_FORMATS = ["sparql-json", "sparql-xml", "sparql-csv", "sparql-tsv"]
 _RDF_FORMATS = ["turtle", "trig", "nquads", "ntriples", "jsonld", "rdfxml"]
+_ALL_FORMATS = _ROW_FORMATS + _SPARQL_FORMATS + _RDF_FORMATS
+
+
+def _output_options(func: Any) -> Any:
+    """Options shared by `query` and `sparql`: format, paging, labels."""
+    options = [
+        click.option("--format", "fmt", type=click.Choice(_ALL_FORMATS), default=None,
+                     help="Rows: table (default), csv, tsv, json, jsonl, markdown; the W3C "
+                          "SPARQL results formats sparql-json|xml|csv|tsv; RDF formats for "
+                          "CONSTRUCT/DESCRIBE (default turtle)."),
+        click.option("--limit", type=click.IntRange(min=1), default=None,
+                     help="At most N rows (the page size with --page)."),
+        click.option("--offset", type=click.IntRange(min=0), default=0,
+                     help="Skip the first N rows."),
+        click.option("--page", type=click.IntRange(min=1), default=None,
+                     help="Page P of the rows (pages of --limit rows, or the query's "
+                          "pagination)."),
+        click.option("--iris", is_flag=True,
+                     help="Show IRIs in tables instead of readable labels."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @main.command()
 @click.argument("name")
 @click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="KEY VALUE",
               help="A parameter value (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS + _RDF_FORMATS),
-              default=None, help="Output format (default: table; turtle for CONSTRUCT).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N rows.")
-@click.option("--describe", is_flag=True, help="Show the query's description and SPARQL.")
+@_output_options
+@click.option("--describe", is_flag=True,
+              help="Show the query's description, parameters, examples and SPARQL.")
 @click.pass_context
-def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...], fmt: str | None,
-          limit: int | None, describe: bool) -> None:
-    """Run the stored query NAME (see `kgload queries`)."""
+def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...],
+          describe: bool, **output: Any) -> None:
+    """Run the stored query NAME (see `kgload queries`).
+
+    \b
+    Examples:
+      kgload query who-threatened-whom
+      kgload query actions-by -p actor Petro --format csv
+      kgload query timeline -p from 2026-01-01 -p to 2026-01-08
+    """
     from .queries import bind, check_values, get_query
 
     stored, notes = get_query(name, _obj(ctx)["queries"])
@@ -269,61 +300,126 @@ def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...], fm
     values = check_values(stored, _values(params))  # usage errors before the store opens
     with _open(ctx, write=False) as store:
         sparql = bind(stored, values, store, _obj(ctx)["iris"])
-        _print_result(ctx, store, sparql, fmt, limit)
+        _print_result(ctx, store, sparql, page_size=stored.pagination, **output)
 
 
 @main.command()
 @click.argument("text", required=False)
 @click.option("-f", "--file", "file", type=click.File("r", encoding="utf-8"),
               help="Read the query from a file ('-' for stdin).")
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS + _RDF_FORMATS), default=None)
-@click.option("--limit", type=click.IntRange(min=1), default=None)
+@_output_options
 @click.pass_context
-def sparql(ctx: click.Context, text: str | None, file: Any, fmt: str | None,
-           limit: int | None) -> None:
+def sparql(ctx: click.Context, text: str | None, file: Any, **output: Any) -> None:
     """Run an ad-hoc SPARQL query (read-only; named graphs are seen as one default graph)."""
     if (text is None) == (file is None):
         raise UsageError("give the query as an argument or with -f FILE (one of them)")
     with _open(ctx, write=False) as store:
-        _print_result(ctx, store, text if text is not None else file.read(), fmt, limit)
+        _print_result(ctx, store, text if text is not None else file.read(), **output)
 
 
-def _print_result(ctx: click.Context, store: Any, sparql_text: str, fmt: str | None,
-                  limit: int | None) -> None:
+def _print_result(ctx: click.Context, store: Any, sparql_text: str, *, fmt: str | None,
+                  limit: int | None, offset: int, page: int | None, iris: bool,
+                  page_size: int | None = None) -> None:
     from .export import prefixes
-    from .queries import run
-    from .render import render
+    from .queries import labels, run
+    from .render import render, render_rdf, render_sparql
 
-    result = run(store, sparql_text, limit=limit)
-    iris = _obj(ctx)["iris"]
-    if result.boolean is not None:
-        click.echo("true" if result.boolean else "false")
-        return
+    if page is not None:
+        size = limit or page_size
+        if size is None:
+            raise UsageError("--page needs a page size: give --limit N")
+        offset, limit = offset + (page - 1) * size, size
+    result = run(store, sparql_text, limit=limit, offset=offset)
+    names = prefixes(_obj(ctx)["iris"])
     if result.triples is not None:
-        import pyoxigraph as ox
-
-        from .export import RdfFormat
-        from .store import to_ox
-
-        rdf = RdfFormat(fmt if fmt in _RDF_FORMATS else "turtle")
-        triples = [ox.Triple(*(to_ox(t) for t in triple)) for triple in result.triples]
-        extra = {"prefixes": prefixes(iris)} if rdf is not RdfFormat.NTRIPLES else {}
-        click.echo(ox.serialize(triples, None, rdf.ox, **extra).decode("utf-8"), nl=False)
+        if fmt is not None and fmt not in _RDF_FORMATS:
+            raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use one of "
+                             f"{', '.join(_RDF_FORMATS)}")
+        click.echo(render_rdf(result.triples, fmt or "turtle", names), nl=False)
         return
     if fmt in _RDF_FORMATS:
         raise UsageError(f"{fmt} is for CONSTRUCT/DESCRIBE queries; a SELECT gives rows "
-                         f"({', '.join(_ROW_FORMATS)})")
-    click.echo(render(result.variables, result.rows, fmt or "table", prefixes=prefixes(iris)),
+                         f"({', '.join(_ROW_FORMATS + _SPARQL_FORMATS)})")
+    if fmt in _SPARQL_FORMATS:
+        click.echo(render_sparql(result.variables, result.rows, fmt, boolean=result.boolean),
+                   nl=False)
+        return
+    if result.boolean is not None:
+        click.echo("true" if result.boolean else "false")
+        return
+    fmt = fmt or "table"
+    readable = None
+    if fmt in ("table", "markdown") and not iris:
+        readable = labels(store, (cell for row in result.rows for cell in row))
+    click.echo(render(result.variables, result.rows, fmt, prefixes=names, labels=readable),
                nl=False)
     _say(ctx, f"{len(result.rows)} row(s)", level=1)
 
 
 def _describe(stored: Any) -> str:
+    import yaml
+
     lines = [f"{stored.name}: {stored.summary}", ""]
     if stored.description:
         lines += [stored.description, ""]
-    lines += [stored.usage(), "", f"file: {stored.path}", "", stored.sparql]
+    if stored.tags:
+        lines += [f"tags: {', '.join(stored.tags)}", ""]
+    lines += [stored.usage(), ""]
+    for number, example in enumerate(stored.examples, start=1):
+        args = " ".join(f"-p {k} {_quote(v)}" for k, v in example.params.items())
+        lines.append(f"example {number}: kgload query {stored.name} {args}".rstrip())
+        shown = {"rows": [dict(r) for r in example.rows]}
+        if example.count is not None:
+            shown["count"] = example.count  # type: ignore[assignment]
+        lines += ["  " + line for line in yaml.safe_dump(
+            shown, allow_unicode=True, sort_keys=False, width=96).splitlines()]
+    lines += ["", f"file: {stored.path}", "", stored.sparql]
     return "\n".join(lines)
+
+
+def _quote(value: str) -> str:
+    import shlex
+
+    return shlex.quote(value)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.pass_context
+def check(ctx: click.Context, fmt: str) -> None:
+    """Check every stored query's examples (its contract) against the example data.
+
+    With --store PATH (or KGLOAD_STORE) given explicitly, the contracts are checked
+    against that store instead of the bundled examples. Exit 1 if any contract fails.
+    """
+    from click.core import ParameterSource
+
+    from .contracts import check_queries, example_store
+    from .queries import load_queries
+    from .render import render
+
+    queries, notes = load_queries(_obj(ctx)["queries"])
+    for note in notes:
+        _say(ctx, note)
+    root = ctx.find_root()
+    given = root.get_parameter_source("store_path") not in (ParameterSource.DEFAULT, None)
+    if given:
+        with _open(ctx, write=False) as store:
+            results = check_queries(store, queries, _obj(ctx)["iris"])
+    else:
+        _say(ctx, "checking against the bundled example data")
+        with example_store(_obj(ctx)["iris"]) as store:
+            results = check_queries(store, queries, _obj(ctx)["iris"])
+    rows = [[r.query, r.number, " ".join(f"{k}={v}" for k, v in r.params.items()),
+             "holds" if r.holds else "FAILS", r.rows, "; ".join(r.problems)]
+            for r in results]
+    click.echo(render(["query", "example", "params", "contract", "rows", "problems"], rows,
+                      fmt), nl=False)
+    failed = sum(1 for r in results if not r.holds)
+    _say(ctx, f"{len(results) - failed} of {len(results)} contracts hold.", level=-1
+         if failed else 0)
+    if failed:
+        ctx.exit(int(ExitCode.REJECTED))
 
 
 @main.command(name="queries")

@@ -19,10 +19,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib import URIRef
 
 from .errors import InputRejected, StoreError, UsageError
 from .facts import parse_text
@@ -32,8 +34,10 @@ from .store import Store, from_ox
 from .vocab import KG_IRI
 
 PARAM_TYPES = ("actor", "entity", "iri", "string", "date", "integer", "cameo")
+HEADER_KEYS = ("summary", "description", "tags", "params", "examples", "defaults",
+               "pagination", "endpoint", "method")
+_PARAM_KEYS = ("type", "required", "default", "description", "values", "class")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,25 @@ class Param:
     required: bool = False
     default: str | None = None
     description: str = ""
+    values: tuple[str, ...] = ()  # the allowed values, if the set is closed
+    cls: str | None = None  # for entity/actor/iri: the ontology class the value must have
+
+    def describe(self) -> str:
+        need = ("required" if self.required
+                else f"optional, default {self.default}" if self.default else "optional")
+        kind = f"{self.type} of class {self.cls}" if self.cls else self.type
+        allowed = f"; one of: {', '.join(self.values)}" if self.values else ""
+        return f"{self.name} ({kind}, {need}{allowed}): {self.description}"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A contract: with these parameters, the query returns (at least) these rows."""
+
+    params: dict[str, str]
+    rows: tuple[dict[str, str], ...] = ()
+    count: int | None = None
+    absent: tuple[dict[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,7 +81,8 @@ class StoredQuery:
     description: str = ""
     tags: tuple[str, ...] = ()
     params: tuple[Param, ...] = ()
-    examples: tuple[dict[str, Any], ...] = field(default=())
+    examples: tuple[Example, ...] = field(default=())
+    pagination: int | None = None  # default page size (grlc's ``pagination``)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -66,12 +90,8 @@ class StoredQuery:
     def usage(self) -> str:
         if not self.params:
             return f"{self.name} takes no parameters"
-        lines = [f"parameters of {self.name}:"]
-        for p in self.params:
-            need = "required" if p.required else f"optional, default {p.default}" if p.default \
-                else "optional"
-            lines.append(f"  {p.name} ({p.type}, {need}): {p.description}")
-        return "\n".join(lines)
+        return "\n".join([f"parameters of {self.name}:"]
+                         + [f"  {p.describe()}" for p in self.params])
 
 
 def _header(text: str) -> str:
@@ -84,19 +104,48 @@ def _header(text: str) -> str:
     return "\n".join(lines)
 
 
-def parse_query_file(path: Path) -> StoredQuery:
-    """Read a ``.rq`` file and its ``#+`` header; a bad header is reported with its line."""
-    text = path.read_text(encoding="utf-8")
-    header = _header(text)
-    meta: dict[str, Any] = {}
-    if header.strip():
-        parsed = parse_text(header, name=str(path))
-        if not isinstance(parsed.data, dict):
-            raise UsageError(f"{path}: the #+ header must be a YAML mapping")
-        meta = parsed.data
+def _text_map(value: Any, what: str, path: Path) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: {what} must be a mapping of names to values")
+    return {str(k): "" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+            for k, v in value.items()}
+
+
+def _examples(raw: Any, path: Path) -> tuple[Example, ...]:
+    if not isinstance(raw, list):
+        raise UsageError(f"{path}: examples must be a list")
+    examples = []
+    for i, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or set(item) - {"params", "rows", "count", "absent"}:
+            raise UsageError(f"{path}: example {i} may only have params, rows, count, absent")
+        count = item.get("count")
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool)):
+            raise UsageError(f"{path}: example {i}: count must be a whole number")
+        examples.append(Example(
+            params=_text_map(item.get("params"), f"example {i} params", path),
+            rows=tuple(_text_map(r, f"example {i} row", path) for r in item.get("rows") or []),
+            count=count,
+            absent=tuple(_text_map(r, f"example {i} absent row", path)
+                         for r in item.get("absent") or []),
+        ))
+    return tuple(examples)
+
+
+def _params(meta: dict[str, Any], text: str, path: Path) -> tuple[Param, ...]:
+    # grlc's ``defaults: [{name: value}]`` gives defaults without declaring parameters
+    defaults: dict[str, Any] = {}
+    for item in meta.get("defaults") or []:
+        if isinstance(item, dict):
+            defaults.update(item)
     params = []
     for name, spec in (meta.get("params") or {}).items():
         spec = spec or {}
+        unknown = sorted(set(spec) - set(_PARAM_KEYS))
+        if unknown:
+            raise UsageError(f"{path}: parameter {name} has unknown key(s) {', '.join(unknown)} "
+                             f"(allowed: {', '.join(_PARAM_KEYS)})")
         kind = spec.get("type", "string")
         if kind not in PARAM_TYPES:
             raise UsageError(f"{path}: parameter {name} has unknown type {kind!r} "
@@ -104,11 +153,37 @@ def parse_query_file(path: Path) -> StoredQuery:
         if not re.search(rf"[?$]{re.escape(name)}\b", text):
             raise UsageError(f"{path}: parameter {name} is declared but ?{name} is not in the "
                              "query")
-        default = spec.get("default")
-        params.append(Param(name, kind, bool(spec.get("required", False)),
-                            None if default is None else str(default),
-                            str(spec.get("description", ""))))
-    examples = meta.get("examples") or []
+        default = spec.get("default", defaults.get(name))
+        params.append(Param(
+            name, kind, bool(spec.get("required", False)),
+            None if default is None else str(default),
+            str(spec.get("description", "")),
+            tuple(str(v) for v in spec.get("values") or ()),
+            str(spec["class"]) if spec.get("class") else None,
+        ))
+    return tuple(params)
+
+
+def parse_query_file(path: Path) -> StoredQuery:
+    """Read a ``.rq`` file and its ``#+`` header; a bad header is a :class:`UsageError`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read the query file {path}: {exc}") from None
+    header = _header(text)
+    meta: dict[str, Any] = {}
+    if header.strip():
+        parsed = parse_text(header, name=str(path))
+        if not isinstance(parsed.data, dict):
+            raise UsageError(f"{path}: the #+ header must be a YAML mapping")
+        meta = parsed.data
+    unknown = sorted(set(meta) - set(HEADER_KEYS))
+    if unknown:
+        raise UsageError(f"{path}: unknown #+ key(s) {', '.join(unknown)} "
+                         f"(allowed: {', '.join(HEADER_KEYS)})")
+    pagination = meta.get("pagination")
+    if pagination is not None and (not isinstance(pagination, int) or pagination < 1):
+        raise UsageError(f"{path}: pagination must be a whole number of rows per page")
     return StoredQuery(
         name=path.stem,
         path=path,
@@ -116,8 +191,9 @@ def parse_query_file(path: Path) -> StoredQuery:
         summary=str(meta.get("summary", "")),
         description=str(meta.get("description", "")).strip(),
         tags=tuple(str(t) for t in meta.get("tags") or ()),
-        params=tuple(params),
-        examples=tuple(examples),
+        params=_params(meta, text, path),
+        examples=_examples(meta.get("examples") or [], path),
+        pagination=pagination,
     )
 
 
@@ -160,6 +236,9 @@ def get_query(name: str, extra: Iterable[str | Path] = ()) -> tuple[StoredQuery,
 
 def _term_for(param: Param, value: str, store: Store | None, iris: Iris) -> Any:
     kind = param.type
+    if param.values and value not in param.values:
+        raise UsageError(f"parameter {param.name}: {value!r} is not one of "
+                         f"{', '.join(param.values)}")
     if kind == "string":
         return ox.Literal(value)
     if kind == "integer":
@@ -178,7 +257,7 @@ def _term_for(param: Param, value: str, store: Store | None, iris: Iris) -> Any:
             raise UsageError(f"parameter {param.name}: {value!r} is not a CAMEO code "
                              "(2 to 4 digits, as text: 13, 138, 1121)")
         return ox.Literal(value.strip())
-    if kind == "iri":
+    if kind == "iri" and param.cls is None:
         return _iri(param, value)
     return resolve_entity(param, value, store, iris, actors_only=kind == "actor")
 
@@ -197,30 +276,38 @@ def _iri(param: Param, value: str) -> ox.NamedNode:
 
 def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
                    actors_only: bool) -> ox.NamedNode:
-    """An entity IRI from an IRI, an entity id, or a name/alias (case-insensitive)."""
+    """An entity IRI from an IRI, an entity id, or a name/alias (case-insensitive).
+
+    The entity must be of the parameter's class (``class:`` in the header), else an
+    actor for ``actor`` parameters, else any entity.
+    """
     raw = value.strip()
-    if "://" in raw or raw.startswith("<"):
-        return _iri(param, raw)
+    cls = param.cls or ("Actor" if actors_only else "Entity")
+    what = f"{cls[0].lower()}{cls[1:]}" if cls[0].isupper() else cls
+    is_iri = "://" in raw or raw.startswith("<")
     if store is None:
-        return ox.NamedNode(str(iris.entity(raw)))
-    kind = "kg:Actor" if actors_only else "kg:Entity"
+        return _iri(param, raw) if is_iri else ox.NamedNode(str(iris.entity(raw)))
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", cls):
+        raise UsageError(f"parameter {param.name}: class {cls!r} is not an ontology class name")
+    if is_iri:
+        needle, target = ox.Literal(""), _iri(param, raw)
+    else:
+        needle, target = ox.Literal(raw), ox.NamedNode(str(iris.entity(raw)))
     sparql = f"""PREFIX kg: <{KG_IRI}>
         SELECT DISTINCT ?e ?name WHERE {{
-          ?e a {kind} ; kg:name ?name .
+          ?e a kg:{cls} ; kg:name ?name .
           {{ ?e kg:name ?label }} UNION {{ ?e kg:alias ?label }}
           FILTER(LCASE(STR(?label)) = LCASE(?needle) || ?e = ?id)
         }} ORDER BY ?e"""
-    rows = list(store.query(with_values(sparql, {
-        "needle": ox.Literal(raw),
-        "id": ox.NamedNode(str(iris.entity(raw))),  # Iris percent-encodes it (once)
-    })))
+    rows = list(store.query(with_values(sparql, {"needle": needle, "id": target})))
     by_iri = {}
     for row in rows:
         by_iri.setdefault(row["e"].value, row["name"].value)
     if len(by_iri) == 1:
         return ox.NamedNode(next(iter(by_iri)))
-    what = "actor" if actors_only else "entity"
     if not by_iri:
+        if is_iri:  # an explicit IRI is taken as given (it may name something not loaded yet)
+            return target
         raise UsageError(f"parameter {param.name}: no {what} is named {value!r} in the store "
                          "(give a name, an alias, an entity id or an IRI)")
     listed = "; ".join(f"{name} <{iri}>" for iri, name in sorted(by_iri.items()))
@@ -336,8 +423,11 @@ class Result:
     triples: list[tuple[Any, Any, Any]] | None = None
 
 
-def run(store: Store, sparql: str, *, limit: int | None = None) -> Result:
-    """Run SPARQL on the store (named graphs seen as the union default graph)."""
+def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0) -> Result:
+    """Run SPARQL on the store (named graphs seen as the union default graph).
+
+    ``offset``/``limit`` page through the rows as they stream out of the store.
+    """
     try:
         answer = store.query(sparql)
     except SyntaxError as exc:
@@ -347,22 +437,51 @@ def run(store: Store, sparql: str, *, limit: int | None = None) -> Result:
                 from None
         raise UsageError(f"the query is not valid SPARQL: {exc}") from None
     try:  # solutions are computed lazily: evaluation errors (a SERVICE call...) come here
-        return _collect(answer, limit)
+        return _collect(answer, limit, offset)
     except (OSError, RuntimeError) as exc:
         raise StoreError(f"the query failed: {exc}") from exc
 
 
-def _collect(answer: Any, limit: int | None) -> Result:
+def _collect(answer: Any, limit: int | None, offset: int) -> Result:
     if isinstance(answer, ox.QueryBoolean):
         return Result([], [], boolean=bool(answer))
+    stop = None if limit is None else offset + limit
     if isinstance(answer, ox.QueryTriples):
         triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
-                   for t in answer]
-        return Result([], [], triples=triples[:limit] if limit else triples)
+                   for t in islice(answer, offset, stop)]
+        return Result([], [], triples=triples)
     variables = [v.value for v in answer.variables]
-    rows = []
-    for solution in answer:
-        rows.append([None if solution[v] is None else from_ox(solution[v]) for v in variables])
-        if limit and len(rows) >= limit:
-            break
+    rows = [[None if solution[v] is None else from_ox(solution[v]) for v in variables]
+            for solution in islice(answer, offset, stop)]
     return Result(variables, rows)
+
+
+_LABELS = f"""PREFIX kg: <{KG_IRI}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?iri (SAMPLE(?name) AS ?n) (SAMPLE(?label) AS ?l) (SAMPLE(?pref) AS ?p)
+       (SAMPLE(?fact) AS ?f) (SAMPLE(?title) AS ?t)
+WHERE {{
+  OPTIONAL {{ ?iri kg:name ?name }}
+  OPTIONAL {{ ?iri rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "") }}
+  OPTIONAL {{ ?iri skos:prefLabel ?pref }}
+  OPTIONAL {{ ?iri kg:factId ?fact }}
+  OPTIONAL {{ ?iri dcterms:title ?title }}
+}} GROUP BY ?iri"""
+
+
+def labels(store: Store, terms: Iterable[Any], *, chunk: int = 400) -> dict[str, str]:
+    """Readable labels of IRIs: name, label, preferred label, fact id or title."""
+    iris = sorted({str(t) for t in terms if isinstance(t, URIRef)})
+    found: dict[str, str] = {}
+    for start in range(0, len(iris), chunk):
+        part = iris[start:start + chunk]
+        values = "VALUES ?iri { " + " ".join(str(ox.NamedNode(i)) for i in part) + " }"
+        sparql = _LABELS.replace("WHERE {", "WHERE { " + values, 1)
+        for row in store.query(sparql):
+            for key in ("n", "l", "p", "f", "t"):
+                if row[key] is not None:
+                    found[row["iri"].value] = row[key].value
+                    break
+    return found

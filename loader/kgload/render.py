@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
 
 class RowFormat(StrEnum):
@@ -53,8 +53,13 @@ def render(
     fmt: RowFormat | str = RowFormat.TABLE,
     *,
     prefixes: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> str:
-    """Rows as text in the given format (the text ends with a newline unless empty)."""
+    """Rows as text in the given format (the text ends with a newline unless empty).
+
+    ``labels`` replaces IRIs by readable labels in the text formats (table, markdown,
+    csv, tsv); JSON keeps the values themselves.
+    """
     fmt = RowFormat(fmt)
     if fmt in (RowFormat.JSON, RowFormat.JSONL):
         objects = [
@@ -63,7 +68,8 @@ def render(
         if fmt is RowFormat.JSON:
             return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
         return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
-    texts = [[cell(v, prefixes) for v in row] for row in rows]
+    texts = [[labels[str(v)] if labels and isinstance(v, URIRef) and str(v) in labels
+              else cell(v, prefixes) for v in row] for row in rows]
     if fmt in (RowFormat.CSV, RowFormat.TSV):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="," if fmt is RowFormat.CSV else "\t",
@@ -96,3 +102,103 @@ def _table(headers: Sequence[str], texts: list[list[str]], max_width: int = 60) 
     lines += ["  ".join(t.ljust(w) for t, w in zip(row, widths, strict=True)).rstrip()
               for row in clipped]
     return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ SPARQL results formats
+
+
+class SparqlFormat(StrEnum):
+    """The W3C SPARQL 1.1 query results formats, for tools that expect them."""
+
+    JSON = "sparql-json"
+    XML = "sparql-xml"
+    CSV = "sparql-csv"
+    TSV = "sparql-tsv"
+
+
+def _json_term(term: Any) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype:
+            out["datatype"] = str(term.datatype)
+        return out
+    return {"type": "bnode", "value": str(term)}
+
+
+def _xml_term(parent: Any, term: Any) -> None:
+    from xml.etree import ElementTree as ET
+
+    if isinstance(term, URIRef):
+        ET.SubElement(parent, "uri").text = str(term)
+    elif isinstance(term, Literal):
+        node = ET.SubElement(parent, "literal")
+        if term.language:
+            node.set("xml:lang", term.language)
+        elif term.datatype:
+            node.set("datatype", str(term.datatype))
+        node.text = str(term)
+    else:
+        ET.SubElement(parent, "bnode").text = str(term)
+
+
+def render_sparql(variables: Sequence[str], rows: Sequence[Sequence[Any]] | None,
+                  fmt: SparqlFormat | str, *, boolean: bool | None = None) -> str:
+    """Rows (or an ASK answer) in a standard SPARQL results format."""
+    fmt = SparqlFormat(fmt)
+    if fmt is SparqlFormat.JSON:
+        if boolean is not None:
+            return json.dumps({"head": {}, "boolean": boolean}) + "\n"
+        bindings = [{v: _json_term(t) for v, t in zip(variables, row, strict=True)
+                     if t is not None} for row in rows or []]
+        return json.dumps({"head": {"vars": list(variables)},
+                           "results": {"bindings": bindings}}, ensure_ascii=False, indent=1) + "\n"
+    if fmt is SparqlFormat.XML:
+        from xml.etree import ElementTree as ET
+
+        root = ET.Element("sparql", xmlns="http://www.w3.org/2005/sparql-results#")
+        head = ET.SubElement(root, "head")
+        if boolean is not None:
+            ET.SubElement(root, "boolean").text = "true" if boolean else "false"
+        else:
+            for v in variables:
+                ET.SubElement(head, "variable", name=v)
+            results = ET.SubElement(root, "results")
+            for row in rows or []:
+                result = ET.SubElement(results, "result")
+                for v, term in zip(variables, row, strict=True):
+                    if term is not None:
+                        _xml_term(ET.SubElement(result, "binding", name=v), term)
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                + ET.tostring(root, encoding="unicode") + "\n")
+    if boolean is not None:
+        return ("true" if boolean else "false") + "\n"
+    if fmt is SparqlFormat.CSV:  # plain values, CRLF line ends (SPARQL 1.1 CSV)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(variables)
+        writer.writerows(["" if t is None else str(t) if not isinstance(t, BNode)
+                          else f"_:{t}" for t in row] for row in rows or [])
+        return buffer.getvalue()
+    from .store import to_ox  # TSV: terms in N-Triples syntax
+
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join("" if t is None else str(to_ox(t)) for t in row) for row in rows or []]
+    return "\n".join(lines) + "\n"
+
+
+def render_rdf(triples: Sequence[tuple[Any, Any, Any]], fmt: str,
+               prefixes: dict[str, str]) -> str:
+    """Triples (rdflib terms) in an RDF format (turtle, ntriples, jsonld, rdfxml...)."""
+    import pyoxigraph as ox
+
+    from .export import RdfFormat
+    from .store import to_ox
+
+    rdf = RdfFormat(fmt)
+    quads = [ox.Triple(*(to_ox(t) for t in triple)) for triple in triples]
+    extra = {"prefixes": prefixes} if rdf is not RdfFormat.NTRIPLES else {}
+    return ox.serialize(quads, None, rdf.ox, **extra).decode("utf-8")
