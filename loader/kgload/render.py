@@ -68,8 +68,9 @@ def render(
         if fmt is RowFormat.JSON:
             return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
         return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
+    short = prefixes if fmt in (RowFormat.TABLE, RowFormat.MARKDOWN) else None  # csv: full
     texts = [[labels[str(v)] if labels and isinstance(v, URIRef) and str(v) in labels
-              else cell(v, prefixes) for v in row] for row in rows]
+              else cell(v, short) for v in row] for row in rows]
     if fmt in (RowFormat.CSV, RowFormat.TSV):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="," if fmt is RowFormat.CSV else "\t",
