@@ -23,7 +23,7 @@ from kgload import __version__
 from kgload.store import Store
 
 COMMANDS = ("load", "validate", "query", "queries", "sparql", "export", "articles", "stats",
-            "remove", "schema", "types", "check")
+            "remove", "schema", "types", "check", "import")
 STORED = ("actions-against", "actions-by", "agreements", "borders", "claims-by-source",
           "timeline", "who-accused-whom", "who-threatened-whom")
 

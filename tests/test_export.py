@@ -241,3 +241,53 @@ def test_output_file_in_a_missing_folder(example_store: Path, tmp_path: Path) ->
     assert result.exit_code == 4
     assert f"cannot write {out}" in result.stderr
     assert not out.parent.exists()
+
+
+# ------------------------------------------------------------------ import
+
+
+def _quads(path: Path) -> tuple[set[str], int]:
+    """Quads without blank nodes (as text), and how many had blank nodes."""
+    plain, blank = set(), 0
+    for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+        if any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object)):
+            blank += 1
+        else:
+            plain.add(str(quad))
+    return plain, blank
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_export_then_import_into_a_fresh_store_gives_the_same_dataset(
+        example_store: Path, tmp_path: Path, fmt: str) -> None:
+    dump = tmp_path / ("dump.nq" if fmt == "nquads" else "dump.trig")
+    assert invoke("export", "--format", fmt, "-o", dump, store=example_store).exit_code == 0
+    fresh = tmp_path / "fresh"
+    result = invoke("import", dump, store=fresh)
+    assert result.exit_code == 0, result.stderr
+    assert "imported" in result.stderr
+    again = tmp_path / "again.nq"
+    assert invoke("export", "--format", "nquads", "-o", again, store=fresh).exit_code == 0
+    original = tmp_path / "original.nq"
+    invoke("export", "--format", "nquads", "-o", original, store=example_store)
+    assert _quads(again) == _quads(original)
+    listed = invoke("articles", "--format", "json", store=fresh)
+    assert ARTICLE_ID in listed.stdout
+
+
+def test_import_of_a_broken_dump_changes_nothing(store_copy: Path, tmp_path: Path) -> None:
+    before = invoke("export", "--format", "nquads", store=store_copy).stdout
+    dump = tmp_path / "broken.nq"
+    dump.write_text("<https://a.example/s> <https://a.example/p> <https://a.example/o> "
+                    "<https://a.example/g> .\n<https://a.example/s> <p> \"x\" .\n")
+    result = invoke("import", dump, store=store_copy)
+    assert result.exit_code == 1
+    assert "not valid nquads" in result.stderr and "line 2" in result.stderr
+    assert invoke("export", "--format", "nquads", store=store_copy).stdout == before
+
+
+def test_import_needs_a_dataset_format(store_copy: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "graph.ttl"
+    dump.write_text("<https://a.example/s> <https://a.example/p> 1 .\n")
+    result = invoke("import", dump, store=store_copy)
+    assert result.exit_code == 2 and "give --format nquads or --format trig" in result.stderr

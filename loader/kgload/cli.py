@@ -483,6 +483,33 @@ def export(ctx: click.Context, fmt: str, output: Path | None, article: str | Non
     _say(ctx, f"exported {count} statements" + (f" to {output}" if output else ""))
 
 
+@main.command(name="import")
+@click.argument("dump", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig"]), default=None,
+              help="The dump's format (default: from the file name, .nq or .trig).")
+@click.pass_context
+def import_(ctx: click.Context, dump: Path, fmt: str | None) -> None:
+    """Load an N-Quads or TriG dump (from `kgload export`) into the store.
+
+    The dump is parsed completely first; each named graph it holds then replaces the
+    store's graph of the same name, all in one transaction.
+    """
+    from .errors import StoreError
+    from .export import RdfFormat, import_dump
+
+    if fmt is None:
+        suffix = dump.suffix.lower()
+        fmt = {".nq": "nquads", ".nquads": "nquads", ".trig": "trig"}.get(suffix)
+        if fmt is None:
+            raise UsageError(f"cannot tell the format of {dump} from its name: "
+                             "give --format nquads or --format trig")
+    if not dump.is_file():
+        raise StoreError(f"cannot read {dump}: no such file")
+    with _open(ctx, write=True) as store:
+        counts = import_dump(store, str(dump), RdfFormat(fmt))
+    _say(ctx, f"imported {sum(counts.values())} quads in {len(counts)} graph(s) from {dump}")
+
+
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
 @click.pass_context
