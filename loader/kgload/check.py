@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,8 +98,11 @@ def _suggest(value: object, choices: Iterable[str]) -> str:
 
 
 def _show(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f'"{value}"'
-    return text if len(text) <= 60 else text[:57] + '..."'
+    # json.dumps also escapes control characters (no terminal escapes reach the output)
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) <= 60:
+        return text
+    return text[:57] + ('..."' if isinstance(value, str) else "...")
 
 
 def _field_name(path: Path_) -> str:
@@ -111,14 +115,19 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
     path: Path_ = tuple(error.absolute_path)
     kind, value, instance = error.validator, error.validator_value, error.instance
     if kind == "oneOf" and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        # a wrong shape altogether (not a text, not a mapping) reads better as one message
-        if best.validator == "type" and tuple(best.absolute_path) == path:
+        # the alternatives the value's own type fits (a text, or a mapping) say what is wrong
+        misfits = {e.relative_schema_path[0] for e in error.context
+                   if e.validator == "type" and tuple(e.absolute_path) == path}
+        fitting = [e for e in error.context if e.relative_schema_path[0] not in misfits]
+        if not fitting:  # a wrong shape altogether reads better as one message
             yield path, f"{_field_name(path)}: {_show(instance)} has the wrong form: " + (
                 error.schema.get("description") or "see `kgload schema`"
             ), "schema-form"
             return
-        yield from _schema_messages(best)
+        if len({e.relative_schema_path[0] for e in fitting}) > 1:
+            fitting = [jsonschema.exceptions.best_match(fitting)]
+        for sub in fitting:
+            yield from _schema_messages(sub)
         return
     if kind == "required":
         for name in value:
@@ -128,7 +137,8 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
         allowed = error.schema.get("properties", {})
         for key in instance:
             if key not in allowed:
-                yield (*path, key), f'unknown field "{key}"{_suggest(key, allowed)}', "schema-unknown-field"
+                message = f"unknown field {_show(key)}{_suggest(key, allowed)}"
+                yield (*path, key), message, "schema-unknown-field"
     elif kind == "type":
         expected = value if isinstance(value, list) else [value]
         wanted = " or ".join(_KINDS.get(t, t) for t in expected)
@@ -140,7 +150,8 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
         ), "schema-enum"
     elif kind == "pattern":
         if value == "\\S":
-            yield path, f"{_field_name(path)} must not be blank", "schema-blank"
+            if instance != "":  # an empty text is already reported by minLength
+                yield path, f"{_field_name(path)} must not be blank", "schema-blank"
         else:
             what = error.schema.get("description", f"it must match {value}")
             yield path, f"{_field_name(path)}: {_show(instance)} is not valid here. {what}", "schema-pattern"
@@ -176,11 +187,28 @@ def check_schema(facts: FactsFile, *, kind: str = "facts") -> list[Finding]:
                 f"kgload {__version__} reads version {FORMAT_VERSION}: upgrade kgload",
                 "future-format")
         return out.findings
+    reported: set[Path_] = set()
     for error in _validator(kind).iter_errors(data):
         for path, message, rule in _schema_messages(error):
             out.add(path, message, rule)
+            reported.add(path)
+    for path, value in _non_finite(data):  # JSON Schema's "number" lets .inf and 1e400 through
+        if path not in reported:
+            out.add(path, f"{_field_name(path)}: {value} is not a finite number", "schema-range")
     out.findings.sort(key=lambda f: (f.line or 0, f.column or 0))
     return out.findings
+
+
+def _non_finite(data: Any) -> Iterator[tuple[Path_, float]]:
+    todo: list[tuple[Path_, Any]] = [((), data)]
+    while todo:
+        path, value = todo.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            yield path, value
+        elif isinstance(value, dict):
+            todo.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            todo.extend(((*path, i), v) for i, v in enumerate(value))
 
 
 def _ref(participant: Any) -> str:

@@ -109,8 +109,8 @@ def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat) -> dict[s
     """
     from collections import defaultdict
 
-    from .errors import InputRejected
     from .errors import Finding as _Finding
+    from .errors import InputRejected
 
     if not fmt.keeps_graphs:
         raise UsageError("import reads dataset formats only: nquads or trig")

@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# The format needs about 6 levels; refusing far deeper data early keeps every later stage
+# (JSON Schema messages use repr(), which recurses) clear of the recursion limit.
+MAX_DEPTH = 64
 
 _STR = "tag:yaml.org,2002:str"
 _ALLOWED_TAGS = {
@@ -97,7 +101,13 @@ def read_file(path: str | Path) -> FactsFile:
     """Read and parse one facts file (``.yaml``, ``.yml`` or ``.json``)."""
     name = str(path)
     try:
-        size = Path(path).stat().st_size
+        info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(name)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or /dev/zero would block or never end
+            raise _reject(name, "this is not a regular file (a device, pipe or socket)",
+                          "not-a-file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise _reject(
                 name,
@@ -123,12 +133,14 @@ def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
         try:  # JSON is YAML flow syntax: the event reader gives positions
             _, positions = _load_yaml_events(text, name)
         except InputRejected as exc:
-            if exc.findings[0].rule == "duplicate-key":
+            if exc.findings[0].rule in ("duplicate-key", "too-deep"):
                 raise
             positions = {}  # the json module reports the syntax error below
         data = _load_json(text, name)
         return FactsFile(name, data, positions, digest)
     data, positions = _load_yaml_events(text, name)
+    if not positions:  # not a single node: the file holds only comments
+        raise _reject(name, "the file holds no data (only comments)", "empty-file")
     return FactsFile(name, data, positions, digest)
 
 
@@ -168,7 +180,8 @@ def _decode(raw: bytes, name: str) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[line_start : exc.start].decode("utf-8")) + 1  # characters, not bytes
         raise InputRejected(
             [
                 Finding(
@@ -182,12 +195,20 @@ def _decode(raw: bytes, name: str) -> str:
         ) from None
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+# a JSON string, or one of the non-standard constants Python's json module accepts
+_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(?P<constant>-?Infinity|NaN)')
+
+
 def _load_json(text: str, name: str) -> Any:
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key, value in pairs:
             if key in result:
-                raise ValueError(f'the key "{key}" appears twice in the same object')
+                raise _DuplicateKey(f"the key {_quoted(key)} appears twice in the same object")
             result[key] = value
         return result
 
@@ -195,15 +216,49 @@ def _load_json(text: str, name: str) -> Any:
         raise ValueError(f"{token} is not a number JSON allows")
 
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except json.JSONDecodeError as exc:
         raise InputRejected(
             [Finding(name, f"not valid JSON: {exc.msg}", "json-syntax", exc.lineno, exc.colno)]
         ) from None
     except RecursionError:
         raise _reject(name, "the JSON is nested too deeply", "too-deep") from None
+    except _DuplicateKey as exc:
+        raise _reject(name, str(exc), "duplicate-key") from None
     except ValueError as exc:
-        raise _reject(name, f"not valid JSON: {exc}", "json-syntax") from None
+        line = column = None
+        for match in _JSON_CONSTANT.finditer(text):
+            if match["constant"]:
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+                break
+        raise InputRejected(
+            [Finding(name, f"not valid JSON: {exc}", "json-syntax", line, column)]
+        ) from None
+    if _depth(data) > MAX_DEPTH:  # when the event reader could not read it (it stops first)
+        raise _reject(name, f"the data is nested more than {MAX_DEPTH} levels deep", "too-deep")
+    return data
+
+
+def _depth(data: Any) -> int:
+    deepest, todo = 0, [(data, 0)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level + 1)
+            items = value.values() if isinstance(value, dict) else value
+            todo.extend((item, level + 1) for item in items)
+    return deepest
+
+
+def _quoted(key: str) -> str:
+    """A key as JSON text: quoted, control characters escaped (no terminal escapes)."""
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it is usually written: !!python/object rather than tag:yaml.org,2002:..."""
+    return _quoted(tag.replace("tag:yaml.org,2002:", "!!", 1))[1:-1]
 
 
 def _plain_scalar(value: str) -> Any:
@@ -230,11 +285,13 @@ def _plain_scalar(value: str) -> Any:
 
 def _scalar(event: yaml.ScalarEvent, name: str) -> Any:
     tag = event.tag
+    if tag == "!":  # the non-specific tag: a string (YAML 1.2), even if libyaml says implicit
+        return event.value
     if tag is not None and tag != "!":
         if tag not in _ALLOWED_TAGS:
             raise _reject(
                 name,
-                f"the YAML tag {tag} is not allowed: facts files hold plain data only",
+                f"the YAML tag {_shown_tag(tag)} is not allowed: facts files hold plain data only",
                 "yaml-tag",
                 event.start_mark,
             )
@@ -273,7 +330,7 @@ def _load_yaml_events(text: str, name: str) -> tuple[Any, dict[Path_, Position]]
                 if key in container:
                     raise _reject(
                         name,
-                        f'the key "{key}" appears twice in the same mapping',
+                        f"the key {_quoted(key)} appears twice in the same mapping",
                         "duplicate-key",
                         mark,
                     )
@@ -320,7 +377,8 @@ def _load_yaml_events(text: str, name: str) -> tuple[Any, dict[Path_, Position]]
                 if event.tag not in (None, "!") and event.tag not in _ALLOWED_TAGS:
                     raise _reject(
                         name,
-                        f"the YAML tag {event.tag} is not allowed: facts files hold plain data only",
+                        f"the YAML tag {_shown_tag(event.tag)} is not allowed: "
+                        "facts files hold plain data only",
                         "yaml-tag",
                         event.start_mark,
                     )
@@ -331,6 +389,9 @@ def _load_yaml_events(text: str, name: str) -> tuple[Any, dict[Path_, Position]]
                 if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
                     raise _reject(name, "a mapping key must be a plain value", "yaml-key",
                                   event.start_mark)
+                if len(stack) >= MAX_DEPTH:
+                    raise _reject(name, f"the data is nested more than {MAX_DEPTH} levels deep",
+                                  "too-deep", event.start_mark)
                 path = attach(container, event.start_mark)
                 stack.append([container, path, _NO_KEY, None])
             elif isinstance(event, yaml.CollectionEndEvent):
@@ -338,7 +399,19 @@ def _load_yaml_events(text: str, name: str) -> tuple[Any, dict[Path_, Position]]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
+        if "nesting depth" in problem:  # libyaml's own limit (1000), met first in flow style
+            raise _reject(name, f"the data is nested too deeply ({problem})", "too-deep",
+                          mark) from None
         raise _reject(name, f"not valid YAML: {problem}", "yaml-syntax", mark) from None
+    except yaml.reader.ReaderError as exc:  # a control character; libyaml counts bytes
+        at = len(text.encode("utf-8")[: exc.position].decode("utf-8", "ignore"))
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise InputRejected([Finding(
+            name, f"not valid YAML: the control character U+{character:04X} is not allowed "
+            "(delete it, or write it as an escape in double quotes)", "yaml-syntax", line, column,
+        )]) from None
     except yaml.YAMLError as exc:
         raise _reject(name, f"not valid YAML: {exc}", "yaml-syntax") from None
     return root, positions
