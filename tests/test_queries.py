@@ -27,8 +27,10 @@ ENTITY = BASE + "entity/"
 FACT = BASE + "article/" + ARTICLE_ID + "/"
 
 STORED = {
-    "actions-against", "actions-by", "agreements", "borders", "claims-by-source",
-    "timeline", "who-accused-whom", "who-threatened-whom",
+    "actions-against", "actions-by", "actor-profile", "agreements", "armed-groups", "borders",
+    "claims-by-source", "cooperation", "criticisms", "event-table", "events-by-cameo",
+    "hostile-actions", "orders", "relations-between", "requests", "timeline", "use-of-force",
+    "who-accused-whom", "who-threatened-whom",
 }
 
 
