@@ -21,7 +21,7 @@ from rdflib import Literal
 from rdflib.compare import isomorphic
 
 from kgload.check import CheckedFacts, check_facts, check_schema
-from kgload.dates import TimeSpan
+from kgload.dates import DateError, TimeSpan
 from kgload.errors import Finding, InputRejected
 from kgload.facts import FactsFile, parse_bytes, read_file
 from kgload.mapping import Iris, map_article
@@ -123,8 +123,8 @@ SEMANTIC_CASES: dict[str, list[Expected]] = {
         ("ActionAttribution", 29, 21, "radio-claims-attack", ["attributed to an actor"]),
     ],
     "platform-located-in.yaml": [
-        # owlrl's message names no line: the finding is the file's as a whole
-        ("inconsistent", None, None, None,
+        # located at the first fact or entity owlrl's message names
+        ("inconsistent", 9, 5, "x-platform",
          ["contradict the ontology", "Disjoint classes", "#Platform", "#Place",
           "entity/x-platform"]),
     ],
@@ -635,3 +635,29 @@ def test_twin_graph_holds_what_the_yaml_says(twins: tuple[Prepared, Prepared]) -
     assert "Petro and Trump hold their first telephone conversation." in summaries  # folded
     iris = Iris()
     assert (iris.fact("test-twin", "phone-call"), KG.agent, iris.entity("donald-trump")) in graph
+
+
+def test_a_bad_publication_date_is_reported_once(tmp_path: Path) -> None:
+    path = tmp_path / "once.yaml"
+    path.write_text("""format_version: 1
+article: {id: once, title: "Once", published: "2026-02-30"}
+actions:
+  - {id: a, type: MakeStatement, agents: [colombia-government], time: Wednesday,
+     evidence: "x"}
+  - {id: b, type: MakeStatement, agents: [colombia-government], time: "2025-02-30",
+     evidence: "y"}
+""", encoding="utf-8")
+    with pytest.raises(InputRejected) as caught:
+        check_facts(read_file(path), load_registry().types)
+    rules = [(f.rule, f.fact) for f in caught.value.findings]
+    assert rules == [("bad-date", "once"), ("bad-date", "b")]  # not "a": no second cause
+
+
+def test_explicit_bounds_only_narrow_a_time_text(tmp_path: Path) -> None:
+    from kgload.check import resolve_time
+
+    published = date(2026, 1, 8)
+    span = resolve_time({"text": "in recent days", "start": "2025-01-01"}, published)
+    assert (span.start, span.end) == (date(2026, 1, 1), date(2026, 1, 8))
+    with pytest.raises(DateError, match="cannot both be true|empty"):
+        resolve_time({"text": "Wednesday", "start": "2026-01-08"}, published)

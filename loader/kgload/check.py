@@ -154,7 +154,8 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
                 yield path, f"{_field_name(path)} must not be blank", "schema-blank"
         else:
             what = error.schema.get("description", f"it must match {value}")
-            yield path, f"{_field_name(path)}: {_show(instance)} is not valid here. {what}", "schema-pattern"
+            message = f"{_field_name(path)}: {_show(instance)} is not valid here. {what}"
+            yield path, message, "schema-pattern"
     elif kind in ("minItems", "maxItems"):
         word = "at least" if kind == "minItems" else "at most"
         yield path, f"{_field_name(path)} needs {word} {value} item(s)", "schema-items"
@@ -163,7 +164,8 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
     elif kind == "maxLength":
         yield path, f"{_field_name(path)} is longer than {value} characters", "schema-too-long"
     elif kind in ("exclusiveMinimum", "minimum"):
-        yield path, f"{_field_name(path)}: {_show(instance)} must be greater than {value}", "schema-range"
+        message = f"{_field_name(path)}: {_show(instance)} must be greater than {value}"
+        yield path, message, "schema-range"
     elif kind in ("minProperties", "maxProperties"):
         yield path, f"{_field_name(path)}: {error.message}", "schema-fields"
     elif kind == "allOf":
@@ -269,7 +271,8 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
         for j, ref in enumerate(entity.get("between", [])):
             need_entity((*base, "between", j), ref)
         if len(set(entity.get("between", []))) == 1:
-            out.add((*base, "between"), "a border lies between two different places", "border-sides")
+            out.add((*base, "between"), "a border lies between two different places",
+                    "border-sides")
         if "between" in entity and entity["type"] != "Border":
             out.add((*base, "between"), '"between" only applies to a Border', "between-not-border")
         for j, role in enumerate(entity.get("roles", [])):
@@ -309,22 +312,25 @@ def _parse_day(value: str) -> date:
 
 
 def resolve_time(spec: Any, published: date | None) -> dates.TimeSpan:
-    """Resolve a facts-file time (text, or {text, start, end, after, before})."""
+    """Resolve a facts-file time (text, or {text, start, end, after, before}).
+
+    Without a text, ``start``/``end`` are the bounds. With a text, every bound given
+    (``start``, ``end``, ``after``, ``before``) can only narrow the text's window: a bound
+    that contradicts it is an error, never a silent widening.
+    """
     if isinstance(spec, str):
         return dates.resolve(spec, published)
     text = spec.get("text")
-    if text is not None:
-        span = dates.resolve(text, published)
-    else:
-        span = dates.TimeSpan(None, None, "approximate")
-    start = _parse_day(spec["start"]) if "start" in spec else span.start
-    end = _parse_day(spec["end"]) if "end" in spec else span.end
+    start = _parse_day(spec["start"]) if "start" in spec else None
+    end = _parse_day(spec["end"]) if "end" in spec else None
     if start and end and start > end:
-        raise dates.DateError(f"the start ({start.isoformat()}) is after the end ({end.isoformat()})")
-    precision = span.precision
-    if text is None and start is not None and start == end:
-        precision = "day"  # explicit bounds on one day
-    span = dates.TimeSpan(start, end, precision, text)
+        raise dates.DateError(f"the start ({start.isoformat()}) is after the end "
+                              f"({end.isoformat()})")
+    if text is not None:
+        span = dates.narrow(dates.resolve(text, published), after=start, before=end)
+    else:
+        precision = "day" if start is not None and start == end else "approximate"
+        span = dates.TimeSpan(start, end, precision, None)
     after = _parse_day(spec["after"]) if "after" in spec else None
     before = _parse_day(spec["before"]) if "before" in spec else None
     if after or before:
@@ -346,9 +352,11 @@ def _resolve_times(
     out: _Collector, data: dict[str, Any]
 ) -> tuple[date | None, dict[Path_, dates.TimeSpan]]:
     published = None
+    bad_published = False
     try:
         published = _parse_day(data["article"]["published"])
     except dates.DateError as exc:
+        bad_published = True
         out.add(("article", "published"), f"published: {exc}", "bad-date")
     times: dict[Path_, dates.TimeSpan] = {}
     for path in _time_paths(data):
@@ -358,6 +366,8 @@ def _resolve_times(
         try:
             times[path] = resolve_time(spec, published)
         except dates.DateError as exc:
+            if bad_published and isinstance(exc, dates.NoPublicationDate):
+                continue  # already said once, at the publication date
             out.add(path, f"time: {exc}", "bad-date")
     return published, times
 

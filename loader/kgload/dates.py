@@ -27,6 +27,10 @@ class DateError(ValueError):
     """An expression that cannot be resolved; the message is plain English for a journalist."""
 
 
+class NoPublicationDate(DateError):
+    """A relative expression in an article without a (valid) publication date."""
+
+
 @dataclass(frozen=True)
 class TimeSpan:
     start: date | None  # earliest day the fact can have happened (None = open)
@@ -216,7 +220,7 @@ _RELATIVE = [
 
 
 def _no_publication(text: str) -> DateError:
-    return DateError(
+    return NoPublicationDate(
         f'"{text}" is relative to the publication date, but the article has no publication date'
     )
 

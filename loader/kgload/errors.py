@@ -43,11 +43,19 @@ class Finding:
         return where
 
     def format(self) -> str:
-        fact = f" [{self.fact}]" if self.fact else ""
+        fact = f" [{_printable(self.fact)}]" if self.fact else ""
         return f"{self.location()}:{fact} {self.message} ({self.rule})"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+def _printable(text: str) -> str:
+    """Text with control characters escaped, so no input can drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 class KgloadError(Exception):

@@ -79,7 +79,8 @@ class FactsFile:
             return None
         if len(path) >= 2 and path[0] in ("actions", "entities") and isinstance(path[1], int):
             items = data.get(path[0])
-            if isinstance(items, list) and path[1] < len(items) and isinstance(items[path[1]], dict):
+            if (isinstance(items, list) and path[1] < len(items)
+                    and isinstance(items[path[1]], dict)):
                 value = items[path[1]].get("id")
                 return value if isinstance(value, str) else None
             return None
@@ -175,7 +176,8 @@ def _decode(raw: bytes, name: str) -> str:
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
     if b"\x00" in raw[:4096]:
-        raise _reject(name, "the file is binary (it contains NUL bytes), not YAML or JSON", "binary")
+        raise _reject(name, "the file is binary (it contains NUL bytes), not YAML or JSON",
+                      "binary")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,6 +8,7 @@ any stage leaves the store as it was, and the other articles of the run still lo
 from __future__ import annotations
 
 import hashlib
+import re
 import signal
 import threading
 import time
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import RDF, XSD, Graph, Literal
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from . import __version__
 from .check import CheckedFacts, check_facts
@@ -142,15 +143,30 @@ def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None) -> Prepar
         mapped = map_article(checked, iris)
     with timer("reason"):
         inference = infer(mapped.graph, bg)
-    findings = [
-        Finding(facts.path, f"the facts contradict the ontology: {message}", "inconsistent")
-        for message in inference.inconsistencies
-    ]
+    findings = [_inconsistency(facts, mapped, message) for message in inference.inconsistencies]
     with timer("validate"):
         findings += validate(facts, mapped, inference.graph, bg)
     if findings:
         raise InputRejected(findings)
     return Prepared(facts, checked, mapped, inference.graph)
+
+
+_IRI = re.compile(r"https?://[^\s<>\"'(),]+")
+
+
+def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
+    """A reasoner's inconsistency, located at the first fact or entity it names."""
+    line = column = fact = None
+    for iri in _IRI.findall(message):
+        path = mapped.nodes.get(URIRef(iri))
+        if path is not None:
+            position = facts.position(path)
+            if position:
+                line, column = position
+            fact = facts.fact_id(path)
+            break
+    return Finding(facts.path, f"the facts contradict the ontology: {message}", "inconsistent",
+                   line, column, fact)
 
 
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
