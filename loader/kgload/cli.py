@@ -133,8 +133,12 @@ def _finding_lines(findings: list[Finding]) -> str:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Reload articles whose file has not changed.")
+@click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
+              show_default=True,
+              help="fast: owlrl's rules compiled once and applied per article (the same "
+                   "result); owlrl: owlrl itself, the reference (slower).")
 @click.pass_context
-def load(ctx: click.Context, paths: tuple[Path, ...], force: bool) -> None:
+def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str) -> None:
     """Load facts files (YAML or JSON; folders are searched) into the store.
 
     Each article is parsed, checked, mapped, reasoned over and validated, then committed
@@ -144,7 +148,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool) -> None:
     from .pipeline import load as run_load
 
     with _open(ctx, write=True) as store, _Progress(ctx, paths, "loading") as progress:
-        report = run_load(store, paths, _obj(ctx)["iris"], force=force,
+        report = run_load(store, paths, _obj(ctx)["iris"], force=force, reasoner=reasoner,
                           on_outcome=progress.outcome)
     _summary(ctx, report, "loaded")
     if report.interrupted:
@@ -159,8 +163,12 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: the findings as data, for editors and tools.")
+@click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
+              show_default=True,
+              help="fast: owlrl's rules compiled once and applied per article (the same "
+                   "result); owlrl: owlrl itself, the reference (slower).")
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
+def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: str) -> None:
     """Check facts files without loading them (needs no store).
 
     Runs every stage of `load` except the commit: format, references, dates, reasoning
@@ -169,7 +177,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
     from .pipeline import validate_paths
 
     if fmt == "json":
-        report = validate_paths(paths, _obj(ctx)["iris"])
+        report = validate_paths(paths, _obj(ctx)["iris"], reasoner=reasoner)
         data = [
             {"file": o.source, "status": o.status, "article": o.article_id,
              "findings": [f.to_dict() for f in o.findings]}
@@ -178,7 +186,8 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         with _Progress(ctx, paths, "validating") as progress:
-            report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome)
+            report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome,
+                                    reasoner=reasoner)
         _summary(ctx, report, "valid")
     if report.rejected:
         ctx.exit(int(ExitCode.REJECTED))

@@ -8,6 +8,7 @@ any stage leaves the store as it was, and the other articles of the run still lo
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import signal
 import threading
@@ -24,13 +25,16 @@ from . import __version__
 from .check import CheckedFacts, check_facts
 from .errors import Finding, InputRejected
 from .facts import FactsFile, read_file
+from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
 from .ontology import ontology_graph, ontology_version, shapes_version
-from .reasoning import Background, background, infer
+from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
 from .store import Store
 from .validation import validate
 from .vocab import KG
+
+log = logging.getLogger(__name__)
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json")
 STAGES = ("parse", "check", "map", "reason", "validate", "write")
@@ -133,7 +137,24 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
-def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None) -> Prepared:
+REASONERS = ("fast", "owlrl")
+
+
+def reason(asserted: Graph, bg: Background, reasoner: str = "fast") -> Inference:
+    """The article's inferred graph: the compiled fast path, or owlrl (the reference).
+
+    The fast path hands an article to owlrl whenever it cannot guarantee the same result.
+    """
+    if reasoner == "fast":
+        try:
+            return infer_fast(asserted, bg)
+        except FallBack as exc:
+            log.info("reasoning with owlrl: %s", exc)
+    return infer(asserted, bg)
+
+
+def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None, *,
+            reasoner: str = "fast") -> Prepared:
     """Check, map, reason and validate a parsed facts file; raises :class:`InputRejected`."""
     timer = timer or _Timer(dict.fromkeys(STAGES, 0.0))
     bg = background(iris)
@@ -142,7 +163,7 @@ def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None) -> Prepar
     with timer("map"):
         mapped = map_article(checked, iris)
     with timer("reason"):
-        inference = infer(mapped.graph, bg)
+        inference = reason(mapped.graph, bg, reasoner)
     findings = [_inconsistency(facts, mapped, message) for message in inference.inconsistencies]
     with timer("validate"):
         findings += validate(facts, mapped, inference.graph, bg)
@@ -170,7 +191,8 @@ def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
 
 
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
-                   on_outcome: Callable[[Outcome], None] | None = None) -> LoadReport:
+                   on_outcome: Callable[[Outcome], None] | None = None, *,
+                   reasoner: str = "fast") -> LoadReport:
     """Run every check on the files without touching a store."""
     iris = iris or Iris()
     report = LoadReport()
@@ -182,7 +204,7 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
             try:
                 with timer("parse"):
                     facts = read_file(path)
-                prepared = prepare(facts, iris, timer)
+                prepared = prepare(facts, iris, timer, reasoner=reasoner)
                 outcome = Outcome(str(path), "valid", prepared.article_id,
                                   asserted=len(prepared.mapped.graph),
                                   inferred=len(prepared.inferred))
@@ -257,6 +279,7 @@ def load(
     iris: Iris | None = None,
     *,
     force: bool = False,
+    reasoner: str = "fast",
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> LoadReport:
     """Load facts files into an open (writable) store, one atomic commit per article."""
@@ -271,7 +294,7 @@ def load(
             if interrupted():
                 report.interrupted = True
                 break
-            outcome = _load_one(store, path, refused, iris, force, timer, seen)
+            outcome = _load_one(store, path, refused, iris, force, timer, seen, reasoner)
             report.outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
@@ -305,7 +328,7 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
 
 
 def _load_one(store: Store, path: Path, refused: Finding | None, iris: Iris, force: bool,
-              timer: _Timer, seen: dict[str, str]) -> Outcome:
+              timer: _Timer, seen: dict[str, str], reasoner: str) -> Outcome:
     source = str(path)
     if refused:
         return Outcome(source, "rejected", findings=[refused])
@@ -323,7 +346,7 @@ def _load_one(store: Store, path: Path, refused: Finding | None, iris: Iris, for
         if (not force and stored_sha == facts.sha256
                 and stored_ontology == ontology_version()):
             return Outcome(source, "unchanged", hint)
-        prepared = prepare(facts, iris, timer)
+        prepared = prepare(facts, iris, timer, reasoner=reasoner)
     except InputRejected as exc:
         return Outcome(source, "rejected", findings=exc.findings)
     aid = prepared.article_id

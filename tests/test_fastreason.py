@@ -1,0 +1,104 @@
+"""The fast reasoner gives owlrl's result (minus the artefacts we never store).
+
+owlrl stays the reference: every case here is reasoned both ways and compared triple
+for triple, inconsistencies included. Generated corpora are compared in
+tests/test_benchmarks_generate.py's corpus too (see benchmarks/).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import OWL, RDF, Graph, URIRef
+
+from kgload.check import check_facts
+from kgload.facts import parse_bytes, read_file
+from kgload.fastreason import FallBack, compiled_for, infer_fast
+from kgload.mapping import Iris, map_article
+from kgload.reasoning import background, infer
+from kgload.registry import load_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+IRIS = Iris()
+CASES = [
+    ROOT / "examples" / "colombia-eln.yaml",
+    *sorted((ROOT / "tests" / "fixtures" / "good").glob("*.yaml")),
+    ROOT / "tests" / "fixtures" / "bad" / "platform-located-in.yaml",
+    ROOT / "tests" / "fixtures" / "bad" / "wrong-roles.yaml",
+]
+
+CHAINS = b"""format_version: 1
+article: {id: chains, title: "Chains", published: "2026-01-08"}
+entities:
+  - {id: market, type: Region, name: "Market", located_in: barrio}
+  - {id: barrio, type: Region, name: "Barrio", located_in: caracas}
+  - {id: b1, type: Border, name: "B1", between: [venezuela, colombia]}
+  - {id: gang, type: ArmedGroup, name: "Gang", part_of: venezuela}
+actions:
+  - {id: a1, type: Fight, agents: [gang], targets: [colombia], places: [market],
+     status: ongoing, evidence: "e1"}
+  - {id: a2, type: Threaten, agents: [gang], targets: [colombia], status: hypothetical,
+     about: [a1], evidence: "e2"}
+  - {id: a3, type: DiscussByTelephone, agents: [colombia-government, venezuela-government],
+     evidence: "e3"}
+"""
+
+
+def _mapped(path: Path | None = None, raw: bytes | None = None) -> Graph:
+    facts = read_file(path) if path is not None else parse_bytes(raw or b"", name="x.yaml")
+    return map_article(check_facts(facts, load_registry().types), IRIS).graph
+
+
+def _both(graph: Graph) -> tuple[set, set, list[str], list[str]]:
+    bg = background(IRIS)
+    slow, fast = infer(graph, bg), infer_fast(graph, bg)
+    return set(slow.graph), set(fast.graph), slow.inconsistencies, fast.inconsistencies
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
+def test_same_result_as_owlrl(path: Path) -> None:
+    slow, fast, slow_errors, fast_errors = _both(_mapped(path))
+    assert fast == slow, (sorted(slow - fast)[:5], sorted(fast - slow)[:5])
+    assert fast_errors == slow_errors
+
+
+def test_transitive_symmetric_and_inverse_chains_match_owlrl() -> None:
+    graph = _mapped(raw=CHAINS)
+    slow, fast, _, _ = _both(graph)
+    assert fast == slow
+    market = URIRef(IRIS.entity("market"))
+    south_america = URIRef(IRIS.entity("south-america"))
+    assert (market, URIRef("https://w3id.org/kgload/ontology#locatedIn"), south_america) in fast
+
+
+def test_an_ontology_the_tables_cannot_express_goes_to_owlrl() -> None:
+    compiled = compiled_for(background(IRIS))
+    assert compiled.unsupported == []  # kgload's own ontology is fully compiled
+
+
+def test_equality_sends_the_article_to_owlrl() -> None:
+    graph = _mapped(raw=CHAINS)
+    a, b = URIRef(IRIS.entity("gang")), URIRef(IRIS.entity("market"))
+    graph.add((a, OWL.sameAs, b))
+    with pytest.raises(FallBack, match="sameAs"):
+        infer_fast(graph, background(IRIS))
+
+
+def test_two_values_of_a_functional_property_go_to_owlrl() -> None:
+    graph = _mapped(raw=CHAINS)
+    fact = URIRef(str(IRIS.fact("chains", "a1")))
+    graph.add((fact, URIRef("https://w3id.org/kgload/ontology#status"),
+               URIRef("https://w3id.org/kgload/ontology#Alleged")))
+    with pytest.raises(FallBack, match="functional"):
+        infer_fast(graph, background(IRIS))
+
+
+def test_the_pipeline_falls_back_and_still_answers() -> None:
+    from kgload.pipeline import reason
+
+    graph = _mapped(raw=CHAINS)
+    graph.add((URIRef(IRIS.entity("gang")), OWL.sameAs, URIRef(IRIS.entity("gang2"))))
+    result = reason(graph, background(IRIS), "fast")
+    assert (URIRef(IRIS.entity("gang2")), RDF.type,
+            URIRef("https://w3id.org/kgload/ontology#ArmedGroup")) in set(result.graph)
