@@ -107,6 +107,8 @@ def main(ctx: click.Context, store_path: Path, base_iri: str | None, wait: bool,
                         format="kgload: %(name)s: %(message)s")
     if verbosity < 2:  # rdflib logs full tracebacks for ill-typed literals
         logging.getLogger("rdflib").setLevel(logging.CRITICAL)
+    if verbosity == 1:
+        logging.getLogger("kgload").setLevel(logging.INFO)
     ctx.obj = {
         "store": store_path,
         "iris": Iris(base_iri or DEFAULT_BASE_IRI),
@@ -123,6 +125,14 @@ def _open(ctx: click.Context, *, write: bool) -> Any:
     return Store(obj["store"], write=write, wait=obj["wait"])
 
 
+def _note_recovery(ctx: click.Context, store: Any) -> None:
+    if store.recovered:
+        _say(ctx, f"the last load into {store.path} was interrupted: rolled back "
+             f"{len(store.recovered)} article(s) it had not finished writing "
+             f"({', '.join(store.recovered[:5])}{', ...' if len(store.recovered) > 5 else ''})",
+             level=-1)
+
+
 def _finding_lines(findings: list[Finding]) -> str:
     return "\n".join("  " + f.format() for f in findings)
 
@@ -137,19 +147,27 @@ def _finding_lines(findings: list[Finding]) -> str:
               show_default=True,
               help="fast: owlrl's rules compiled once and applied per article (the same "
                    "result); owlrl: owlrl itself, the reference (slower).")
+@click.option("--batch-quads", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Write new articles in batches of about this many quads.")
+@click.option("--batch-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
+              help="...or of this much work, whichever comes first.")
 @click.pass_context
-def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str) -> None:
+def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
+         batch_quads: int, batch_seconds: float) -> None:
     """Load facts files (YAML or JSON; folders are searched) into the store.
 
-    Each article is parsed, checked, mapped, reasoned over and validated, then committed
-    in one transaction: it is in the store whole or not at all. Rejected files are
-    reported with file, line, column and fact; the other files still load.
+    Each article is parsed, checked, mapped, reasoned over and validated, then committed:
+    new articles in journaled bulk batches, reloaded ones in one transaction each. An
+    article is in the store whole or not at all, even if the process is killed. Rejected
+    files are reported with file, line, column and fact; the other files still load.
     """
     from .pipeline import load as run_load
 
     with _open(ctx, write=True) as store, _Progress(ctx, paths, "loading") as progress:
+        _note_recovery(ctx, store)
         report = run_load(store, paths, _obj(ctx)["iris"], force=force, reasoner=reasoner,
-                          on_outcome=progress.outcome)
+                          on_outcome=progress.outcome, batch_quads=batch_quads,
+                          batch_seconds=batch_seconds)
     _summary(ctx, report, "loaded")
     if report.interrupted:
         _say(ctx, "interrupted: the articles listed above as loaded are committed; "

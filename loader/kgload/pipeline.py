@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from . import __version__
@@ -30,7 +32,7 @@ from .mapping import Iris, Mapped, map_article
 from .ontology import ontology_graph, ontology_version, shapes_version
 from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
-from .store import Store
+from .store import Store, to_ox
 from .validation import validate
 from .vocab import KG
 
@@ -281,25 +283,93 @@ def load(
     force: bool = False,
     reasoner: str = "fast",
     on_outcome: Callable[[Outcome], None] | None = None,
+    batch_quads: int = 100_000,
+    batch_seconds: float = 2.0,
 ) -> LoadReport:
-    """Load facts files into an open (writable) store, one atomic commit per article."""
+    """Load facts files into an open (writable) store; every article is whole or absent.
+
+    New articles are written in journaled bulk batches (see :meth:`Store.bulk_write`) of
+    at most ``batch_quads`` quads or ``batch_seconds`` of work; a reloaded article is
+    replaced in one atomic update. ``on_outcome`` hears of an article once it is committed.
+    """
     iris = iris or Iris()
     report = LoadReport()
     timer = _Timer(report.seconds)
     bg = background(iris)
     ensure_background(store, bg)
+
+    def done(outcome: Outcome) -> None:
+        report.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    writer = _Writer(store, iris, timer, done, batch_quads, batch_seconds)
     seen: dict[str, str] = {}
     with _deferred_interrupt() as interrupted:
-        for path, refused in expand_paths(paths):
-            if interrupted():
-                report.interrupted = True
-                break
-            outcome = _load_one(store, path, refused, iris, force, timer, seen, reasoner)
-            report.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+        try:
+            for path, refused in expand_paths(paths):
+                if interrupted():
+                    report.interrupted = True
+                    break
+                _load_one(writer, path, refused, force, timer, seen, reasoner)
+        finally:
+            writer.flush()
         report.interrupted = report.interrupted or interrupted()
     return report
+
+
+class _Writer:
+    """Commits prepared articles: new ones in bulk batches, reloads one update each."""
+
+    def __init__(self, store: Store, iris: Iris, timer: _Timer,
+                 done: Callable[[Outcome], None], batch_quads: int,
+                 batch_seconds: float) -> None:
+        self.store, self.iris, self.timer, self.done = store, iris, timer, done
+        self.batch_quads, self.batch_seconds = batch_quads, batch_seconds
+        self.quads: list[Any] = []
+        self.articles: dict[str, list[URIRef]] = {}
+        self.outcomes: list[Outcome] = []
+        self.started = time.monotonic()
+
+    def add(self, prepared: Prepared, outcome: Outcome, reload: bool) -> None:
+        aid = prepared.article_id
+        graphs = {
+            self.iris.asserted_graph(aid): prepared.mapped.graph,
+            self.iris.inferred_graph(aid): prepared.inferred,
+            self.iris.provenance_graph(aid): provenance(prepared, self.iris, datetime.now(UTC)),
+        }
+        if reload:  # the old graphs go and the new ones come in one transaction
+            with self.timer("write"):
+                self.store.replace_graphs(graphs)
+            self.done(outcome)
+            return
+        with self.timer("write"):
+            for name, graph in graphs.items():
+                graph_node = to_ox(name)
+                self.quads.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_node)
+                                  for s, p, o in graph)
+        self.articles[aid] = list(graphs)
+        self.outcomes.append(outcome)
+        if (len(self.quads) >= self.batch_quads
+                or time.monotonic() - self.started >= self.batch_seconds):
+            self.flush()
+
+    def emit(self, outcome: Outcome) -> None:
+        """An outcome with nothing to write (rejected, unchanged), in order."""
+        if not self.outcomes:
+            self.done(outcome)
+        else:
+            self.outcomes.append(outcome)
+
+    def flush(self) -> None:
+        if self.articles:
+            log.info("writing %d articles (%d quads)", len(self.articles), len(self.quads))
+            with self.timer("write"):
+                self.store.bulk_write(self.articles, self.quads)
+        for outcome in self.outcomes:
+            self.done(outcome)
+        self.quads, self.articles, self.outcomes = [], {}, []
+        self.started = time.monotonic()
 
 
 @contextmanager
@@ -327,11 +397,12 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _load_one(store: Store, path: Path, refused: Finding | None, iris: Iris, force: bool,
-              timer: _Timer, seen: dict[str, str], reasoner: str) -> Outcome:
+def _load_one(writer: _Writer, path: Path, refused: Finding | None, force: bool,
+              timer: _Timer, seen: dict[str, str], reasoner: str) -> None:
     source = str(path)
     if refused:
-        return Outcome(source, "rejected", findings=[refused])
+        writer.emit(Outcome(source, "rejected", findings=[refused]))
+        return
     try:
         with timer("parse"):
             facts = read_file(path)
@@ -342,24 +413,23 @@ def _load_one(store: Store, path: Path, refused: Finding | None, iris: Iris, for
                                          *(facts.position(("article", "id")) or (None, None)),
                                          hint)])
         stored_sha, stored_ontology = (
-            _stored_state(store, iris, hint) if hint else (None, None))
+            _stored_state(writer.store, writer.iris, hint) if hint else (None, None))
         if (not force and stored_sha == facts.sha256
                 and stored_ontology == ontology_version()):
-            return Outcome(source, "unchanged", hint)
-        prepared = prepare(facts, iris, timer, reasoner=reasoner)
+            writer.emit(Outcome(source, "unchanged", hint))
+            return
+        prepared = prepare(facts, writer.iris, timer, reasoner=reasoner)
     except InputRejected as exc:
-        return Outcome(source, "rejected", findings=exc.findings)
+        writer.emit(Outcome(source, "rejected", findings=exc.findings))
+        return
     aid = prepared.article_id
     seen[aid] = source
-    graphs = {
-        iris.asserted_graph(aid): prepared.mapped.graph,
-        iris.inferred_graph(aid): prepared.inferred,
-        iris.provenance_graph(aid): provenance(prepared, iris, datetime.now(UTC)),
-    }
-    with timer("write"):
-        store.replace_graphs(graphs)
-    return Outcome(source, "reloaded" if stored_sha else "loaded", aid,
-                   asserted=len(prepared.mapped.graph), inferred=len(prepared.inferred))
+    # a stored article (or graphs of that name from elsewhere) is replaced atomically
+    reload = stored_sha is not None or writer.store.ox.contains_named_graph(
+        to_ox(writer.iris.asserted_graph(aid)))
+    outcome = Outcome(source, "reloaded" if stored_sha else "loaded", aid,
+                      asserted=len(prepared.mapped.graph), inferred=len(prepared.inferred))
+    writer.add(prepared, outcome, reload)
 
 
 def remove(store: Store, article_id: str, iris: Iris | None = None) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
@@ -28,6 +29,7 @@ from .errors import StoreBusy, StoreError
 from .vocab import KG_IRI
 
 LOCK_NAME = "kgload.lock"
+JOURNAL_NAME = "kgload-journal.json"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -101,6 +103,7 @@ class Store:
         self.wait = wait
         self._lock_file: Any = None
         self._store: ox.Store | None = None
+        self.recovered: list[str] = []  # articles of an interrupted bulk write, rolled back
 
     # ------------------------------------------------------------ opening and locking
 
@@ -127,6 +130,9 @@ class Store:
                 raise StoreError(f"{self.path} is not a kgload store")
             raise StoreError(f"there is no store at {self.path}: load facts first "
                              "(kgload load FILE), or give --store PATH")
+        if not self.write and (self.path / JOURNAL_NAME).exists():
+            with Store(self.path, write=True, wait=self.wait):
+                pass  # a writer's open finishes the interrupted load's rollback
         self._lock()
         try:
             self._store = ox.Store(str(self.path)) if self.write else ox.Store.read_only(
@@ -134,6 +140,12 @@ class Store:
         except OSError as exc:
             self._unlock()
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+        if self.write:
+            try:
+                self.recovered = self._recover()
+            except BaseException:
+                self.close()
+                raise
 
     def _lock(self) -> None:
         lock_path = self.path / LOCK_NAME
@@ -186,6 +198,66 @@ class Store:
 
     def replace_graphs(self, graphs: dict[URIRef, Graph], drop: Iterable[URIRef] = ()) -> None:
         self.update(replace_graphs_update(graphs, drop))
+
+    # ------------------------------------------------------------ journaled bulk writes
+    #
+    # Oxigraph's bulk writer is several times faster than a transaction but not atomic.
+    # Before a bulk write, the graphs it will create are listed in a journal (written and
+    # fsynced first); the journal is removed once the write is flushed. A store opened
+    # with a journal present had a bulk write interrupted: those graphs are dropped (in
+    # one atomic update) before anything else, so every article is whole or absent.
+
+    def bulk_write(self, articles: dict[str, list[URIRef]], quads: list[Any]) -> None:
+        """Write new articles' quads (their graphs must not exist yet), crash-safely."""
+        if not quads:
+            return
+        graphs = [str(g) for names in articles.values() for g in names]
+        self._write_journal({"articles": list(articles), "graphs": graphs})
+        try:
+            self.ox.bulk_extend(quads)
+            self.ox.flush()
+        except OSError as exc:
+            with suppress(OSError):  # if this fails too, the journal stays: next open rolls back
+                self._rollback(graphs)
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+        self._clear_journal()
+
+    def _write_journal(self, content: dict[str, Any]) -> None:
+        path = self.path / JOURNAL_NAME
+        tmp = path.with_suffix(".tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                json.dump(content, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+            _fsync_dir(self.path)
+        except OSError as exc:
+            raise StoreError(f"cannot write the store's journal {path}: "
+                             f"{exc.strerror or exc}") from exc
+
+    def _clear_journal(self) -> None:
+        (self.path / JOURNAL_NAME).unlink(missing_ok=True)
+        _fsync_dir(self.path)
+
+    def _rollback(self, graphs: list[str]) -> None:
+        if graphs:
+            self.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+            self.ox.flush()
+        self._clear_journal()
+
+    def _recover(self) -> list[str]:
+        path = self.path / JOURNAL_NAME
+        if not path.exists():
+            return []
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+            graphs, articles = list(content["graphs"]), list(content["articles"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise StoreError(f"the store's journal {path} is unreadable ({exc}); the last "
+                             "load was interrupted and cannot be rolled back safely") from exc
+        self._rollback(graphs)
+        return articles
 
     def drop_graphs(self, names: Iterable[URIRef]) -> None:
         statements = [f"DROP SILENT GRAPH {to_ox(n)}" for n in names]
@@ -244,6 +316,18 @@ class Store:
                 triples=self.count(URIRef(graph.value)),
             ))
         return out
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _last_segment(iri: str) -> str:

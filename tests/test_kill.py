@@ -1,0 +1,128 @@
+"""SIGKILL during a big load: afterwards every article is whole or absent.
+
+New articles are written in journaled bulk batches. The load is killed at random points
+(seeded) while it writes; reopening the store rolls back what the journal names, and
+each article's graphs are then compared with what a complete load gives.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kgload.facts import read_file
+from kgload.mapping import Iris
+from kgload.pipeline import prepare
+from kgload.store import Store, to_ox
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "colombia-eln.yaml"
+ORIGINAL_ID = "afp-2026-01-08-colombia-eln"
+COPIES = 40
+IRIS = Iris()
+
+
+def _kgload(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from kgload.cli import main; main()", *args]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, set[str]]]:
+    """COPIES copies of the example under other ids, and each one's expected graphs."""
+    folder = tmp_path_factory.mktemp("kill") / "facts"
+    folder.mkdir()
+    text = EXAMPLE.read_text(encoding="utf-8")
+    prepared = prepare(read_file(EXAMPLE), IRIS)
+    def quads(graph: object) -> set[str]:
+        return {str(ox.Quad(to_ox(s), to_ox(p), to_ox(o))) for s, p, o in graph}
+
+    template = {"asserted": quads(prepared.mapped.graph), "inferred": quads(prepared.inferred)}
+    expected = {}
+    for n in range(COPIES):
+        article = f"copy-{n:03d}"
+        (folder / f"{article}.yaml").write_text(text.replace(ORIGINAL_ID, article),
+                                                encoding="utf-8")
+        for kind, quads in template.items():
+            expected[f"{article}/{kind}"] = {q.replace(ORIGINAL_ID, article) for q in quads}
+    return folder, expected
+
+
+def _graph(store: Store, name: str) -> set[str]:
+    graph = ox.NamedNode(name)
+    return {str(ox.Quad(q.subject, q.predicate, q.object))
+            for q in store.ox.quads_for_pattern(None, None, None, graph)}
+
+
+def _check_whole_or_absent(path: Path, expected: dict[str, set[str]]) -> tuple[int, int]:
+    whole = absent = 0
+    with Store(path, write=True) as store:  # opening for writing rolls back a torn batch
+        assert not (path / "kgload-journal.json").exists()
+        for n in range(COPIES):
+            article = f"copy-{n:03d}"
+            names = [str(g) for g in IRIS.article_graphs(article)]
+            present = [store.ox.contains_named_graph(ox.NamedNode(g)) for g in names]
+            if not any(present):
+                absent += 1
+                continue
+            assert all(present), f"{article}: only some of its graphs are in the store"
+            assert _graph(store, names[0]) == expected[f"{article}/asserted"], article
+            assert _graph(store, names[1]) == expected[f"{article}/inferred"], article
+            assert len(_graph(store, names[2])) == 9, f"{article}: provenance incomplete"
+            whole += 1
+    return whole, absent
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sigkill_while_writing_leaves_every_article_whole_or_absent(
+        corpus: tuple[Path, dict[str, set[str]]], tmp_path: Path, seed: int) -> None:
+    folder, expected = corpus
+    store = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "loader")}
+    # two batches of about 30k quads; kill somewhere between the start of the first
+    # bulk write and shortly after the last
+    process = subprocess.Popen(
+        _kgload("-v", "--store", str(store), "load", str(folder), "--batch-quads", "30000",
+                "--batch-seconds", "1000"),
+        stderr=subprocess.PIPE, text=True, env=env)
+    assert process.stderr is not None
+    rng = random.Random(seed)
+    for line in process.stderr:
+        if "writing" in line:  # the first bulk write has begun
+            time.sleep(rng.uniform(0.0, 0.6 * seed))
+            process.send_signal(signal.SIGKILL)
+            break
+    process.stderr.close()
+    process.wait(timeout=120)
+    torn = (store / "kgload-journal.json").exists()  # killed in the middle of a write
+    whole, absent = _check_whole_or_absent(store, expected)
+    assert whole + absent == COPIES
+    print(f"seed {seed}: torn={torn}, {whole} articles whole, {absent} absent")
+    # and a second load completes what was missing
+    result = subprocess.run(_kgload("--store", str(store), "load", str(folder)),
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    whole, absent = _check_whole_or_absent(store, expected)
+    assert (whole, absent) == (COPIES, 0)
+
+
+def test_a_torn_bulk_write_is_rolled_back_on_open(tmp_path: Path) -> None:
+    """The journal alone decides: graphs it names are dropped, others are kept."""
+    path = tmp_path / "store"
+    keep, torn = ox.NamedNode("https://a.example/keep"), ox.NamedNode("https://a.example/torn")
+    with Store(path, write=True) as store:
+        store.ox.extend([ox.Quad(keep, keep, keep, keep)])
+        store._write_journal({"articles": ["torn"], "graphs": [torn.value]})
+        store.ox.bulk_extend([ox.Quad(torn, torn, torn, torn)])  # and then the process "dies"
+    with Store(path, write=False) as store:  # even a reader's open repairs it first
+        assert store.ox.contains_named_graph(keep)
+        assert not store.ox.contains_named_graph(torn)
+    with Store(path, write=True) as store:
+        assert store.recovered == []  # nothing left to roll back
