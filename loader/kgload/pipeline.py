@@ -243,12 +243,17 @@ def ensure_background(store: Store, bg: Background) -> bool:
     return True
 
 
+def _displayable(name: str) -> str:
+    """A file name as text, whatever bytes it was made of (undecodable bytes become U+FFFD)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def provenance(prepared: Prepared, iris: Iris, loaded_at: datetime) -> Graph:
     aid = prepared.article_id
     article = iris.article(aid)
     graph = Graph()
     graph.add((article, RDF.type, KG.Article))
-    graph.add((article, KG.sourceFile, Literal(Path(prepared.facts.path).name)))
+    graph.add((article, KG.sourceFile, Literal(_displayable(Path(prepared.facts.path).name))))
     graph.add((article, KG.sourceSha256, Literal(prepared.facts.sha256)))
     graph.add((article, KG.loadedAt, Literal(loaded_at.isoformat(timespec="seconds"),
                                              datatype=XSD.dateTime)))
