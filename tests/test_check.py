@@ -661,3 +661,18 @@ def test_explicit_bounds_only_narrow_a_time_text(tmp_path: Path) -> None:
     assert (span.start, span.end) == (date(2026, 1, 1), date(2026, 1, 8))
     with pytest.raises(DateError, match="cannot both be true|empty"):
         resolve_time({"text": "Wednesday", "start": "2026-01-08"}, published)
+
+
+def test_parts_and_capitals_are_checked_references(tmp_path: Path) -> None:
+    path = tmp_path / "refs.yaml"
+    path.write_text("""format_version: 1
+article: {id: refs, title: "Refs", published: "2026-01-08"}
+entities:
+  - {id: ruritania, type: State, name: "Ruritania", capital: strelsau}
+actions:
+  - {id: x, type: Exchange, agents: [ruritania], parts: [x, nowhere], evidence: "e"}
+""", encoding="utf-8")
+    with pytest.raises(InputRejected) as caught:
+        check_facts(read_file(path), load_registry().types)
+    found = {(f.rule, f.line) for f in caught.value.findings}
+    assert found == {("unknown-entity", 4), ("self-reference", 6), ("unknown-action", 6)}

@@ -265,7 +265,7 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
 
     for i, entity in enumerate(entities):
         base: Path_ = ("entities", i)
-        for key in ("located_in", "part_of"):
+        for key in ("located_in", "part_of", "capital"):
             if key in entity:
                 need_entity((*base, key), entity[key])
         for j, ref in enumerate(entity.get("between", [])):
@@ -293,6 +293,8 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
             need_entity((*base, "medium"), action["medium"])
         for j, ref in enumerate(action.get("about", [])):
             need_action((*base, "about", j), ref, action["id"])
+        for j, ref in enumerate(action.get("parts", [])):
+            need_action((*base, "parts", j), ref, action["id"])
         for key, ref in action.get("condition", {}).items():
             need_action((*base, "condition", key), ref, action["id"])
 

@@ -80,7 +80,7 @@ def action_types() -> dict[str, ActionType]:
     """Action classes facts files may name, by local name (``ThreatenMilitaryForce``...)."""
     graph = ontology_graph()
     result = {}
-    for cls in _subclasses(graph, KG.Action):
+    for cls in sorted(_subclasses(graph, KG.Action)):
         if not str(cls).startswith(KG_IRI) or graph.value(cls, KG.inferredOnly) == Literal(True):
             continue
         code = graph.value(cls, KG.cameoCode)
@@ -93,7 +93,7 @@ def entity_types() -> dict[str, URIRef]:
     """Entity classes facts files may name, by local name (``Person``, ``Border``...)."""
     return {
         _local(cls): cls
-        for cls in _subclasses(ontology_graph(), KG.Entity)
+        for cls in sorted(_subclasses(ontology_graph(), KG.Entity))
         if str(cls).startswith(KG_IRI)
     }
 
