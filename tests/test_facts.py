@@ -536,7 +536,7 @@ def test_a_missing_file(tmp_path: Path) -> None:
 def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
     path = sparse_file(tmp_path, "huge.yaml", MAX_FILE_BYTES + 1)
     finding = file_rejection(path)
-    assert_finding(finding, "file-too-large", None, None, "21.0 MB", "limited to 20 MiB")
+    assert_finding(finding, "file-too-large", None, None, "limited to 20,971,520 bytes (20 MiB)")
 
 
 def test_a_file_at_the_size_limit_is_read(tmp_path: Path) -> None:

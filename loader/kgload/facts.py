@@ -19,6 +19,7 @@ import json
 import math
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,12 @@ class FactsFile:
     data: Any
     positions: dict[Path_, Position] = field(default_factory=dict)
     sha256: str = ""
+    line: int | None = None  # the line of a JSON Lines file this article is on
+
+    @property
+    def source(self) -> str:
+        """Where the article comes from: the file, or ``file:line`` for JSON Lines."""
+        return self.path if self.line is None else f"{self.path}:{self.line}"
 
     def fact_id(self, path: Path_) -> str | None:
         """The id of the fact (action, entity or article) that ``path`` lies in."""
@@ -98,27 +105,89 @@ class FactsFile:
         return None
 
 
+def read_documents(path: str | Path) -> Iterator[FactsFile | InputRejected]:
+    """Every article of a facts file: the file itself, or each line of a JSON Lines file.
+
+    A rejection is yielded, not raised, so that one bad line does not stop the others.
+    """
+    if str(path).lower().endswith(".jsonl"):
+        yield from _read_jsonl(Path(path))
+        return
+    try:
+        yield read_file(path)
+    except InputRejected as exc:
+        yield exc
+
+
+def _read_jsonl(path: Path) -> Iterator[FactsFile | InputRejected]:
+    name = str(path)
+    try:
+        _regular_file(path, name)
+        handle = path.open("rb")
+    except InputRejected as exc:
+        yield exc
+        return
+    except OSError as exc:
+        yield _reject(name, f"cannot read the file: {exc.strerror or exc}", "unreadable")
+        return
+    with handle:
+        found = False
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            found = True
+            if len(raw) > MAX_FILE_BYTES:
+                yield InputRejected([Finding(name, "the line is longer than the limit of one "
+                                             "facts file", "file-too-large", number, 1)])
+                continue
+            try:
+                facts = parse_bytes(raw, name=name, as_json=True)
+            except InputRejected as exc:
+                yield InputRejected([_shifted(f, number) for f in exc.findings])
+                continue
+            facts.positions = {k: (line + number - 1, column)
+                               for k, (line, column) in facts.positions.items()}
+            facts.line = number
+            yield facts
+        if not found:
+            yield _reject(name, "the file is empty", "empty-file")
+
+
+def _shifted(finding: Finding, number: int) -> Finding:
+    line = (finding.line or 1) + number - 1
+    return Finding(finding.file, finding.message, finding.rule, line,
+                   finding.column, finding.fact, finding.severity)
+
+
+def _regular_file(path: Path, name: str) -> int:
+    """The file's size; anything but a regular file is refused without being opened."""
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise _reject(name, f"cannot read the file: {exc.strerror or exc}", "unreadable") \
+            from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise _reject(name, "this is a folder, not a facts file", "not-a-file")
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or /dev/zero would block or never end
+        raise _reject(name, "this is not a regular file (a device, pipe or socket)",
+                      "not-a-file")
+    return info.st_size
+
+
 def read_file(path: str | Path) -> FactsFile:
     """Read and parse one facts file (``.yaml``, ``.yml`` or ``.json``)."""
     name = str(path)
+    size = _regular_file(Path(path), name)
+    if size > MAX_FILE_BYTES:
+        raise _reject(
+            name,
+            f"the file is {size:,} bytes; facts files are limited to {MAX_FILE_BYTES:,} "
+            f"bytes ({MAX_FILE_BYTES / 2**20:g} MiB): one article per file, or JSON Lines "
+            "for many articles in one file",
+            "file-too-large",
+        )
     try:
-        info = Path(path).stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(name)
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or /dev/zero would block or never end
-            raise _reject(name, "this is not a regular file (a device, pipe or socket)",
-                          "not-a-file")
-        size = info.st_size
-        if size > MAX_FILE_BYTES:
-            raise _reject(
-                name,
-                f"the file is {size / 1e6:.1f} MB; facts files are limited to "
-                f"{MAX_FILE_BYTES // (1024 * 1024)} MiB (one article per file)",
-                "file-too-large",
-            )
         raw = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise _reject(name, "this is a folder, not a facts file", "not-a-file") from None
     except OSError as exc:
         raise _reject(name, f"cannot read the file: {exc.strerror or exc}", "unreadable") from exc
     return parse_bytes(raw, name=name, as_json=name.lower().endswith(".json"))

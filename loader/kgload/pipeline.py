@@ -26,7 +26,7 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from . import __version__
 from .check import CheckedFacts, check_facts
 from .errors import Finding, InputRejected
-from .facts import FactsFile, read_file
+from .facts import FactsFile, read_documents
 from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
 from .ontology import ontology_graph, ontology_version, shapes_version
@@ -38,7 +38,7 @@ from .vocab import KG
 
 log = logging.getLogger(__name__)
 
-FACTS_SUFFIXES = (".yaml", ".yml", ".json")
+FACTS_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
 STAGES = ("parse", "check", "map", "reason", "validate", "write")
 
 
@@ -139,6 +139,27 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry
 
 
+def _documents(path: Path, refused: Finding | None,
+               timer: _Timer) -> Iterator[FactsFile | InputRejected]:
+    """The articles of one input: a file, each line of a JSON Lines file, or a refusal."""
+    if refused:
+        yield InputRejected([refused])
+        return
+    documents = read_documents(path)
+    while True:
+        with timer("parse"):
+            document = next(documents, None)
+        if document is None:
+            return
+        yield document
+
+
+def _source(path: Path, rejection: InputRejected) -> str:
+    """Where a rejected article was: the file, or ``file:line`` in JSON Lines."""
+    line = rejection.findings[0].line if rejection.findings else None
+    return f"{path}:{line}" if path.suffix.lower() == ".jsonl" and line else str(path)
+
+
 REASONERS = ("fast", "owlrl")
 
 
@@ -200,21 +221,21 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
     report = LoadReport()
     timer = _Timer(report.seconds)
     for path, refused in expand_paths(paths):
-        if refused:
-            outcome = Outcome(str(path), "rejected", findings=[refused])
-        else:
-            try:
-                with timer("parse"):
-                    facts = read_file(path)
-                prepared = prepare(facts, iris, timer, reasoner=reasoner)
-                outcome = Outcome(str(path), "valid", prepared.article_id,
-                                  asserted=len(prepared.mapped.graph),
-                                  inferred=len(prepared.inferred))
-            except InputRejected as exc:
-                outcome = Outcome(str(path), "rejected", findings=exc.findings)
-        report.outcomes.append(outcome)
-        if on_outcome:
-            on_outcome(outcome)
+        for document in _documents(path, refused, timer):
+            if isinstance(document, InputRejected):
+                outcome = Outcome(_source(path, document), "rejected",
+                                  findings=document.findings)
+            else:
+                try:
+                    prepared = prepare(document, iris, timer, reasoner=reasoner)
+                    outcome = Outcome(document.source, "valid", prepared.article_id,
+                                      asserted=len(prepared.mapped.graph),
+                                      inferred=len(prepared.inferred))
+                except InputRejected as exc:
+                    outcome = Outcome(document.source, "rejected", findings=exc.findings)
+            report.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
     return report
 
 
@@ -313,10 +334,13 @@ def load(
     with _deferred_interrupt() as interrupted:
         try:
             for path, refused in expand_paths(paths):
-                if interrupted():
-                    report.interrupted = True
+                for document in _documents(path, refused, timer):
+                    if interrupted():
+                        report.interrupted = True
+                        break
+                    _load_one(writer, path, document, force, timer, seen, reasoner)
+                if report.interrupted:
                     break
-                _load_one(writer, path, refused, force, timer, seen, reasoner)
         finally:
             writer.flush()
         report.interrupted = report.interrupted or interrupted()
@@ -402,19 +426,19 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _load_one(writer: _Writer, path: Path, refused: Finding | None, force: bool,
+def _load_one(writer: _Writer, path: Path, document: FactsFile | InputRejected, force: bool,
               timer: _Timer, seen: dict[str, str], reasoner: str) -> None:
-    source = str(path)
-    if refused:
-        writer.emit(Outcome(source, "rejected", findings=[refused]))
+    if isinstance(document, InputRejected):
+        writer.emit(Outcome(_source(path, document), "rejected", findings=document.findings))
         return
+    facts = document
+    source = facts.source
     try:
-        with timer("parse"):
-            facts = read_file(path)
         hint = _article_id_hint(facts)
         if hint in seen:
-            raise InputRejected([Finding(source, f'the article id "{hint}" was already loaded '
-                                         f"from {seen[hint]} in this run", "duplicate-article",
+            raise InputRejected([Finding(facts.path, f'the article id "{hint}" was already '
+                                         f"loaded from {seen[hint]} in this run",
+                                         "duplicate-article",
                                          *(facts.position(("article", "id")) or (None, None)),
                                          hint)])
         stored_sha, stored_ontology = (
