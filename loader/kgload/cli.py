@@ -147,13 +147,15 @@ def _finding_lines(findings: list[Finding]) -> str:
               show_default=True,
               help="fast: owlrl's rules compiled once and applied per article (the same "
                    "result); owlrl: owlrl itself, the reference (slower).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Prepare articles (check, map, reason, validate) in N processes.")
 @click.option("--batch-quads", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Write new articles in batches of about this many quads.")
 @click.option("--batch-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="...or of this much work, whichever comes first.")
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
-         batch_quads: int, batch_seconds: float) -> None:
+         jobs: int, batch_quads: int, batch_seconds: float) -> None:
     """Load facts files (YAML or JSON; folders are searched) into the store.
 
     Each article is parsed, checked, mapped, reasoned over and validated, then committed:
@@ -167,7 +169,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
         _note_recovery(ctx, store)
         report = run_load(store, paths, _obj(ctx)["iris"], force=force, reasoner=reasoner,
                           on_outcome=progress.outcome, batch_quads=batch_quads,
-                          batch_seconds=batch_seconds)
+                          batch_seconds=batch_seconds, jobs=jobs)
     _summary(ctx, report, "loaded")
     if report.interrupted:
         _say(ctx, "interrupted: the articles listed above as loaded are committed; "

@@ -22,6 +22,7 @@ property). ``FallBack`` carries the reason.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -33,6 +34,7 @@ from .reasoning import Background, Inference, is_artefact, rules
 from .store import from_ox, to_ox
 
 Triple = tuple[Any, Any, Any]
+_TYPE, _SAME_AS, _NOTHING = RDF.type, OWL.sameAs, OWL.Nothing  # hot loop: no namespace lookups
 
 # Constructs whose rules are not compiled: their presence in the ontology means owlrl.
 _UNSUPPORTED_PREDICATES = {
@@ -165,19 +167,19 @@ class _Engine:
         c = self.c
         while self.agenda:
             s, p, o = self.agenda.pop()
-            if p == OWL.sameAs and s != o:
+            if p == _SAME_AS and s != o:
                 raise FallBack(f"owl:sameAs between {s.n3()} and {o.n3()}")
-            if p == RDF.type:
+            if p == _TYPE:
                 self._typed(s, o)
                 continue
             for q in c.super_props.get(p, ()):
                 self.add((s, q, o))
             for cls in c.domains.get(p, ()):
-                self.add((s, RDF.type, cls))
+                self.add((s, _TYPE, cls))
             resource = not isinstance(o, Literal)
             if resource:
                 for cls in c.ranges.get(p, ()):
-                    self.add((o, RDF.type, cls))
+                    self.add((o, _TYPE, cls))
                 for q in c.inverses.get(p, ()):
                     self.add((o, q, s))
                 if p in c.symmetric:
@@ -187,16 +189,16 @@ class _Engine:
             if p in c.transitive:
                 self._transitive(s, p, o)
             for restriction in c.class_of_value.get((p, o), ()):
-                self.add((s, RDF.type, restriction))
+                self.add((s, _TYPE, restriction))
 
     def _typed(self, s: Any, cls: Any) -> None:
         c = self.c
-        if cls == OWL.Nothing:
+        if cls == _NOTHING:
             self.errors.append(f"{s} is an instance of owl:Nothing")
         for sup in c.supers.get(cls, ()):
-            self.add((s, RDF.type, sup))
+            self.add((s, _TYPE, sup))
         for other in c.disjoint.get(cls, ()):
-            if self.has((s, RDF.type, other)):  # owlrl's words, in the stated order
+            if self.has((s, _TYPE, other)):  # owlrl's words, in the stated order
                 first, second = ((cls, other) if (cls, other) in c.stated_disjoint
                                  else (other, cls))
                 message = (f"Disjoint classes {first} and {second} have a common "
@@ -224,19 +226,39 @@ class _Engine:
             self.add((w, p, o))
 
 
-def _apply_rules(bg: Background, triples: set[Triple]) -> set[Triple]:
-    """What the derivation rules add, run by Oxigraph over background + article."""
-    store = _rule_store(bg)
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), _ARTICLE)
-                 for s, p, o in triples if not isinstance(s, Literal))
-    try:
+class _RuleRun:
+    """The derivation rules over background + article, in Oxigraph, round after round.
+
+    The article's triples go into a scratch graph of the shared in-memory store (the
+    background is loaded once per process); each round adds only what is new, and the
+    scratch graph is dropped at the end.
+    """
+
+    def __init__(self, bg: Background) -> None:
+        self.store = _rule_store(bg)
+        self.terms: dict[Any, Any] = {}
+
+    def _ox(self, term: Any) -> Any:
+        found = self.terms.get(term)
+        if found is None:
+            found = self.terms[term] = to_ox(term)
+        return found
+
+    def __enter__(self) -> _RuleRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.store.remove_graph(_ARTICLE)
+
+    def derive(self, triples: Iterable[Triple]) -> set[Triple]:
+        ox_term = self._ox
+        self.store.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), _ARTICLE)
+                          for s, p, o in triples if not isinstance(s, Literal))
         derived = set()
         for rule in rules():
-            for t in store.query(rule, use_default_graph_as_union=True):
+            for t in self.store.query(rule, use_default_graph_as_union=True):
                 derived.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
         return derived
-    finally:
-        store.remove_graph(_ARTICLE)
 
 
 def infer_fast(asserted: Graph, bg: Background) -> Inference:
@@ -254,13 +276,17 @@ def infer_fast(asserted: Graph, bg: Background) -> Inference:
             raise FallBack("blank nodes in the article")
     engine = _Engine(compiled, start)
     engine.run()
-    while True:
-        fresh = [t for t in _apply_rules(bg, engine.known) if not engine.has(t)]
-        if not fresh:
-            break
-        for triple in fresh:
-            engine.add(triple)
-        engine.run()
+    with _RuleRun(bg) as rule_run:
+        batch: Iterable[Triple] = engine.known
+        while True:
+            fresh = [t for t in rule_run.derive(batch) if not engine.has(t)]
+            if not fresh:
+                break
+            before = set(engine.known)
+            for triple in fresh:
+                engine.add(triple)
+            engine.run()
+            batch = engine.known - before
     inferred = Graph()
     for triple in engine.new:
         if triple not in start and not is_artefact(triple):

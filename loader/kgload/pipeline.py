@@ -13,7 +13,9 @@ import re
 import signal
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,6 +37,7 @@ from .registry import load_registry
 from .store import Store, to_ox
 from .validation import validate
 from .vocab import KG
+from .workers import Result, preparer
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,22 @@ class Prepared:
     @property
     def article_id(self) -> str:
         return self.checked.article_id
+
+    def ready(self) -> Ready:
+        """What the commit needs, and nothing else (small, picklable across processes)."""
+        return Ready(self.article_id, self.facts.path, self.facts.sha256,
+                     list(self.mapped.graph), list(self.inferred))
+
+
+@dataclass(frozen=True)
+class Ready:
+    """An article's graphs and the facts of its provenance, ready to be written."""
+
+    article_id: str
+    path: str
+    sha256: str
+    asserted: list[tuple[Any, Any, Any]]
+    inferred: list[tuple[Any, Any, Any]]
 
 
 @dataclass
@@ -264,18 +283,27 @@ def ensure_background(store: Store, bg: Background) -> bool:
     return True
 
 
+def _as_graph(triples: Any) -> Graph:
+    if isinstance(triples, Graph):
+        return triples
+    graph = Graph()
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
 def _displayable(name: str) -> str:
     """A file name as text, whatever bytes it was made of (undecodable bytes become U+FFFD)."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def provenance(prepared: Prepared, iris: Iris, loaded_at: datetime) -> Graph:
-    aid = prepared.article_id
+def provenance(ready: Ready, iris: Iris, loaded_at: datetime) -> Graph:
+    aid = ready.article_id
     article = iris.article(aid)
     graph = Graph()
     graph.add((article, RDF.type, KG.Article))
-    graph.add((article, KG.sourceFile, Literal(_displayable(Path(prepared.facts.path).name))))
-    graph.add((article, KG.sourceSha256, Literal(prepared.facts.sha256)))
+    graph.add((article, KG.sourceFile, Literal(_displayable(Path(ready.path).name))))
+    graph.add((article, KG.sourceSha256, Literal(ready.sha256)))
     graph.add((article, KG.loadedAt, Literal(loaded_at.isoformat(timespec="seconds"),
                                              datatype=XSD.dateTime)))
     graph.add((article, KG.kgloadVersion, Literal(__version__)))
@@ -311,12 +339,14 @@ def load(
     on_outcome: Callable[[Outcome], None] | None = None,
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
+    jobs: int = 1,
 ) -> LoadReport:
     """Load facts files into an open (writable) store; every article is whole or absent.
 
     New articles are written in journaled bulk batches (see :meth:`Store.bulk_write`) of
     at most ``batch_quads`` quads or ``batch_seconds`` of work; a reloaded article is
     replaced in one atomic update. ``on_outcome`` hears of an article once it is committed.
+    With ``jobs`` > 1, articles are prepared in that many processes (see ``workers``).
     """
     iris = iris or Iris()
     report = LoadReport()
@@ -331,16 +361,38 @@ def load(
 
     writer = _Writer(store, iris, timer, done, batch_quads, batch_seconds)
     seen: dict[str, str] = {}
-    with _deferred_interrupt() as interrupted:
+    window: deque[Outcome | tuple[Future[Result], FactsFile, str | None]] = deque()
+    limit = max(1, jobs) * 4  # articles in flight: keeps workers busy, memory bounded
+
+    def settle(block: bool) -> None:
+        """Hand finished articles to the writer, in input order."""
+        while window:
+            head = window[0]
+            if isinstance(head, Outcome):
+                writer.emit(window.popleft())  # type: ignore[arg-type]
+                continue
+            future, facts, stored_sha = head
+            if not block and not future.done() and len(window) < limit:
+                return
+            window.popleft()
+            _commit(writer, facts, stored_sha, future.result(), report)
+
+    with _deferred_interrupt() as interrupted, preparer(jobs, iris, reasoner) as workers:
         try:
             for path, refused in expand_paths(paths):
                 for document in _documents(path, refused, timer):
                     if interrupted():
                         report.interrupted = True
                         break
-                    _load_one(writer, path, document, force, timer, seen, reasoner)
+                    admitted = _admit(writer, path, document, force, seen)
+                    if isinstance(admitted, Outcome):
+                        window.append(admitted)
+                    else:
+                        window.append((workers.submit(admitted[0]), *admitted))
+                    settle(block=False)
                 if report.interrupted:
                     break
+            settle(block=True)
         finally:
             writer.flush()
         report.interrupted = report.interrupted or interrupted()
@@ -360,16 +412,17 @@ class _Writer:
         self.outcomes: list[Outcome] = []
         self.started = time.monotonic()
 
-    def add(self, prepared: Prepared, outcome: Outcome, reload: bool) -> None:
-        aid = prepared.article_id
-        graphs = {
-            self.iris.asserted_graph(aid): prepared.mapped.graph,
-            self.iris.inferred_graph(aid): prepared.inferred,
-            self.iris.provenance_graph(aid): provenance(prepared, self.iris, datetime.now(UTC)),
+    def add(self, ready: Ready, outcome: Outcome, reload: bool) -> None:
+        aid = ready.article_id
+        graphs: dict[URIRef, Any] = {
+            self.iris.asserted_graph(aid): ready.asserted,
+            self.iris.inferred_graph(aid): ready.inferred,
+            self.iris.provenance_graph(aid): provenance(ready, self.iris, datetime.now(UTC)),
         }
         if reload:  # the old graphs go and the new ones come in one transaction
             with self.timer("write"):
-                self.store.replace_graphs(graphs)
+                self.store.replace_graphs({name: _as_graph(triples)
+                                           for name, triples in graphs.items()})
             self.done(outcome)
             return
         with self.timer("write"):
@@ -426,39 +479,42 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _load_one(writer: _Writer, path: Path, document: FactsFile | InputRejected, force: bool,
-              timer: _Timer, seen: dict[str, str], reasoner: str) -> None:
+def _admit(writer: _Writer, path: Path, document: FactsFile | InputRejected, force: bool,
+           seen: dict[str, str]) -> Outcome | tuple[FactsFile, str | None]:
+    """An outcome at once (rejected, duplicate, unchanged), or the article to prepare."""
     if isinstance(document, InputRejected):
-        writer.emit(Outcome(_source(path, document), "rejected", findings=document.findings))
-        return
+        return Outcome(_source(path, document), "rejected", findings=document.findings)
     facts = document
-    source = facts.source
-    try:
-        hint = _article_id_hint(facts)
-        if hint in seen:
-            raise InputRejected([Finding(facts.path, f'the article id "{hint}" was already '
-                                         f"loaded from {seen[hint]} in this run",
-                                         "duplicate-article",
-                                         *(facts.position(("article", "id")) or (None, None)),
-                                         hint)])
-        stored_sha, stored_ontology = (
-            _stored_state(writer.store, writer.iris, hint) if hint else (None, None))
-        if (not force and stored_sha == facts.sha256
-                and stored_ontology == ontology_version()):
-            writer.emit(Outcome(source, "unchanged", hint))
-            return
-        prepared = prepare(facts, writer.iris, timer, reasoner=reasoner)
-    except InputRejected as exc:
-        writer.emit(Outcome(source, "rejected", findings=exc.findings))
+    hint = _article_id_hint(facts)
+    if hint is not None and hint in seen:
+        position = facts.position(("article", "id")) or (None, None)
+        return Outcome(facts.source, "rejected", findings=[Finding(
+            facts.path, f'the article id "{hint}" appears twice in this run (first in '
+            f"{seen[hint]})", "duplicate-article", *position, hint)])
+    stored_sha, stored_ontology = (
+        _stored_state(writer.store, writer.iris, hint) if hint else (None, None))
+    if not force and stored_sha == facts.sha256 and stored_ontology == ontology_version():
+        return Outcome(facts.source, "unchanged", hint)
+    if hint is not None:
+        seen[hint] = facts.source
+    return facts, stored_sha
+
+
+def _commit(writer: _Writer, facts: FactsFile, stored_sha: str | None, result: Result,
+            report: LoadReport) -> None:
+    status, payload, seconds = result
+    for stage, spent in seconds.items():
+        report.seconds[stage] = report.seconds.get(stage, 0.0) + spent
+    if status == "rejected":
+        writer.emit(Outcome(facts.source, "rejected", findings=payload))
         return
-    aid = prepared.article_id
-    seen[aid] = source
+    ready: Ready = payload
     # a stored article (or graphs of that name from elsewhere) is replaced atomically
     reload = stored_sha is not None or writer.store.ox.contains_named_graph(
-        to_ox(writer.iris.asserted_graph(aid)))
-    outcome = Outcome(source, "reloaded" if stored_sha else "loaded", aid,
-                      asserted=len(prepared.mapped.graph), inferred=len(prepared.inferred))
-    writer.add(prepared, outcome, reload)
+        to_ox(writer.iris.asserted_graph(ready.article_id)))
+    writer.add(ready, Outcome(facts.source, "reloaded" if stored_sha else "loaded",
+                              ready.article_id, asserted=len(ready.asserted),
+                              inferred=len(ready.inferred)), reload)
 
 
 def remove(store: Store, article_id: str, iris: Iris | None = None) -> bool:
