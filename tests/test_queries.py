@@ -83,7 +83,8 @@ def test_all_stored_queries_are_found_with_their_parameters() -> None:
     assert notes == []
     params = {name: {(p.name, p.type, p.required) for p in q.params} for name, q in found.items()}
     assert params["who-threatened-whom"] == {("actor", "actor", False),
-                                             ("target", "entity", False)}
+                                             ("target", "entity", False),
+                                             ("per_article", "string", False)}
     assert params["actions-by"] == {("actor", "actor", True)}
     assert params["actions-against"] == {("target", "entity", True)}
     assert params["timeline"] == {("from", "date", False), ("to", "date", False)}
@@ -621,7 +622,7 @@ def test_entity_parameter_without_a_store_is_an_encoded_iri(example_store: Path,
     sparql = bind(query, {"actor": value})
     iri = str(Iris().entity(value))
     assert re.fullmatch(r"[^\s<>\"{}|\\^`]+", iri)
-    assert f"VALUES (?actor) {{ (<{iri}>) }}" in sparql
+    assert f'VALUES (?actor ?per_article) {{ (<{iri}> "no") }}' in sparql
     assert len(re.findall(r"\sUNION\s", sparql)) == len(re.findall(r"\sUNION\s", query.sparql))
     with Store(example_store, write=False) as store:
         result = run(store, sparql)

@@ -186,3 +186,34 @@ def test_bad_headers_are_usage_errors(cli: CliRun, example_store: Path, tmp_path
     result = cli("--queries", folder, "queries", store=example_store)
     assert result.exit_code == 2
     assert "unknown #+ key(s) sumary" in result.stderr
+
+
+SECOND_REPORT = """format_version: 1
+article: {id: reuters-2026-01-08-colombia, title: "Colombia and US to act", published: "2026-01-08"}
+entities:
+  - {id: donald-trump, type: Person, name: "Donald Trump", aliases: [Trump]}
+actions:
+  - id: threat
+    type: ThreatenMilitaryForce
+    agents: [donald-trump]
+    targets: [colombia]
+    time: {text: "in recent days", after: "2026-01-03", before: "2026-01-07"}
+    evidence: "Trump had threatened Colombia with military action"
+"""
+
+
+def test_a_threat_reported_by_two_articles_is_one_row_unless_asked(
+        cli: CliRun, store_copy: Path, tmp_path: Path) -> None:
+    second = tmp_path / "second.yaml"
+    second.write_text(SECOND_REPORT, encoding="utf-8")
+    assert cli("load", second, store=store_copy).exit_code == 0
+    merged = json.loads(_rows(cli, store_copy, "json"))
+    [row] = [r for r in merged if (r["source"], r["threatened"]) == ("Donald Trump", "Colombia")]
+    assert row["reports"] == 2
+    assert "Trump had threatened Colombia" in row["evidence"]
+    assert "President Trump threatened military action" in row["evidence"]
+    assert len(merged) == THREATS
+    split = json.loads(_rows(cli, store_copy, "json", "-p", "per_article", "yes"))
+    pair = [r for r in split if (r["source"], r["threatened"]) == ("Donald Trump", "Colombia")]
+    assert sorted(r["article"].rsplit("/", 1)[1] for r in pair) == [
+        "afp-2026-01-08-colombia-eln", "reuters-2026-01-08-colombia"]

@@ -165,7 +165,8 @@ def test_parameters_of_the_new_queries() -> None:
         "relations-between": {("actor", "actor", True), ("other", "entity", True)},
         "armed-groups": {("group", "actor", False)},
         "events-by-cameo": {("code", "cameo", True)},
-        "event-table": {("from", "date", False), ("to", "date", False)},
+        "event-table": {("from", "date", False), ("to", "date", False),
+                        ("per_article", "string", False)},
     }
 
 
