@@ -127,10 +127,6 @@ def test_load_into_a_store_on_a_read_only_disk_exits_4(example_store: Path, tmp_
         assert not (mnt / "new-store").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: reading a store on a read-only disk fails (exit "
-                   "4: 'cannot open the store's lock file ... Read-only file system'): the "
-                   "lock file is opened 'a+b' even for readers, though pyoxigraph's "
-                   "Store.read_only and a shared flock work on a read-only mount")
 def test_a_store_on_a_read_only_disk_can_be_queried(example_store: Path, tmp_path: Path
                                                     ) -> None:
     with tmpfs(tmp_path / "mnt", "32m") as mnt:

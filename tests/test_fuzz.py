@@ -272,14 +272,11 @@ def test_query_parameters_resolved_in_a_store_bind_as_one_term(example_store: Pa
         bind_in_store()
 
 
-# ------------------------------------------------------------------ known bugs
+# ------------------------------------------------------------------ fixed bugs (regressions)
 
 HUGE_INT = "1" * 5000
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an integer of more than 4300 digits in a facts "
-                   "file raises ValueError (int() limit) from parse_bytes: `kgload validate` "
-                   "exits 5 (internal error) instead of rejecting the file")
 def test_huge_integer_in_a_facts_file_is_rejected() -> None:
     assert fuzz_facts.check_one(f"format_version: {HUGE_INT}\n".encode(), as_json=False,
                                 strict=True) == "rejected"
@@ -287,8 +284,6 @@ def test_huge_integer_in_a_facts_file_is_rejected() -> None:
                                 strict=True) == "rejected"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a huge hexadecimal integer parses (0x + 5000 "
-                   "digits), then check_facts raises ValueError when it formats the value")
 def test_huge_hex_integer_in_a_facts_file_is_rejected() -> None:
     raw = ("format_version: 0x" + "f" * 5000 + "\n").encode()
     assert fuzz_facts.check_one(raw, as_json=False, strict=True) == "rejected"
@@ -299,9 +294,6 @@ SURROGATE_JSON = (b'{"format_version": 1, "article": {"id": "surrogate", "title"
                   b'"agents": ["colombia"], "evidence": "x \\udc80 y"}]}')
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a JSON \\udc80 escape gives a lone surrogate: "
-                   "`kgload validate` says valid (exit 0), `kgload load` crashes with "
-                   "UnicodeEncodeError (exit 5)")
 def test_lone_surrogate_escape_in_json_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "surrogate.json"
     path.write_bytes(SURROGATE_JSON)
@@ -310,24 +302,17 @@ def test_lone_surrogate_escape_in_json_is_rejected(tmp_path: Path) -> None:
     assert "surrogate.json" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a parameter value with bytes that are not UTF-8 "
-                   "(a lone surrogate in Python's argv) crashes bind: exit 5 instead of 2")
 def test_a_parameter_with_invalid_utf8_is_a_usage_error(example_store: Path) -> None:
     result = invoke("query", "actions-by", "-p", "actor", "Trump\udcff", store=example_store)
     assert result.exit_code == 2, result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an integer parameter of more than 4300 digits "
-                   "raises ValueError in queries._term_for: exit 5 instead of 2")
 def test_a_huge_integer_parameter_is_a_usage_error(example_store: Path) -> None:
     result = invoke("--queries", FUZZ / "queries", "query", "typed-params", "-p", "n",
                     HUGE_INT, store=example_store)
     assert result.exit_code == 2, result.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an integer parameter with a control character "
-                   "that str.strip() removes but int() refuses (\\x1c-\\x1f) raises "
-                   "ValueError in queries._term_for: exit 5 instead of 2 (found by atheris)")
 def test_an_integer_parameter_with_a_separator_character_is_a_usage_error(
         example_store: Path) -> None:
     result = invoke("--queries", FUZZ / "queries", "query", "typed-params", "-p", "n",
@@ -338,15 +323,7 @@ def test_an_integer_parameter_with_a_separator_character_is_a_usage_error(
 # ------------------------------------------------------------------ saved findings
 
 # crash inputs of bugs not fixed yet: name -> reason (each is also a test above)
-OPEN_FINDINGS = {
-    "crash-87472f58ebad31a6a1ddd18f070cfb9c4865cfef":
-        "atheris: a JSON key with a \\ud800 escape parses to a lone surrogate",
-    "int-digits.yaml": "a 5000-digit integer: ValueError from parse_bytes",
-    "int-digits-hex.yaml": "a 5000-digit hex integer: ValueError from check_facts",
-    "surrogate.json": "a \\udc80 escape in JSON text parses to a lone surrogate",
-    "int-strip": "atheris (crash-21eb8511): integer parameter '\\x1d 3' raises ValueError "
-                 "in int()",
-}
+OPEN_FINDINGS: dict[str, str] = {}  # none open: each saved input is a regression test
 
 
 def _findings(kind: str) -> list[Any]:

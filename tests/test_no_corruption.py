@@ -231,9 +231,6 @@ def test_a_symlink_inside_a_loaded_folder_is_not_followed(store_copy: Path, tmp_
     assert rules == {"symlink"}, report.output
 
 
-@pytest.mark.xfail(strict=True, reason="bug (minor): a symbolic link to a folder inside a "
-                   "loaded folder is skipped silently (not followed, but not reported with "
-                   "rule 'symlink' as a link to a file is), so its articles vanish unexplained")
 def test_a_symlinked_folder_inside_a_loaded_folder_is_reported(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -717,9 +717,6 @@ def test_agent_that_is_a_city_is_rejected_by_the_agent_shape() -> None:
     assert finding.line is not None and finding.column is not None
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an 'inconsistent' finding about a registry "
-                   "entity (a city located in colombia-government, which becomes a Place "
-                   "and an Organization) has no line, column or fact id")
 def test_a_contradiction_about_a_registry_entity_is_located() -> None:
     doc = {"format_version": 1,
            "article": {"id": "inc", "title": "t", "published": "2026-01-08"},
@@ -733,9 +730,6 @@ def test_a_contradiction_about_a_registry_entity_is_located() -> None:
     assert all(f.line is not None for f in caught.value.findings), caught.value.findings
 
 
-@pytest.mark.xfail(strict=True, reason="bug: check_facts does not check that an entity's "
-                   "`capital` is declared; the shapes reject it later with 'every entity "
-                   "needs a name (EntityName)' on a bare IRI, without line or column")
 def test_undeclared_capital_is_reported_by_the_checks() -> None:
     doc = {"format_version": 1,
            "article": {"id": "cap", "title": "t", "published": "2026-01-08"},
@@ -745,4 +739,4 @@ def test_undeclared_capital_is_reported_by_the_checks() -> None:
                         "evidence": "Freedonia threatened"}]}
     with pytest.raises(InputRejected) as caught:
         check_facts(parse_bytes(to_bytes(doc, False), name="cap.yaml"), REGISTRY)
-    assert [(f.rule, f.line) for f in caught.value.findings] == [("unknown-entity", 6)]
+    assert [(f.rule, f.line) for f in caught.value.findings] == [("unknown-entity", 10)]

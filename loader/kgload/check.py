@@ -92,6 +92,9 @@ class _Collector:
         )
 
 
+_SUGGESTIONS = 25
+
+
 def _suggest(value: object, choices: Iterable[str]) -> str:
     matches = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
     return f' (did you mean "{matches[0]}"?)' if matches else ""
@@ -246,10 +249,17 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
             seen[fid] = path
     entity_ids = {e["id"]: e["type"] for e in entities} | dict(registry_types)
     action_ids = {a["id"] for a in actions}
+    budget = [_SUGGESTIONS]  # "did you mean" costs a scan of all ids: only for the first few
+
+    def suggest(ref: str, choices: Iterable[str]) -> str:
+        if budget[0] <= 0:
+            return ""
+        budget[0] -= 1
+        return _suggest(ref, choices)
 
     def need_entity(path: Path_, ref: str) -> None:
         if ref not in entity_ids:
-            hint = _suggest(ref, entity_ids) or (
+            hint = suggest(ref, entity_ids) or (
                 " (it is an action, not an entity)" if ref in action_ids else "")
             out.add(path, f'refers to the entity "{ref}", which is not declared in this file '
                     f"nor in the shared registry{hint}", "unknown-entity")
@@ -258,7 +268,7 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
         if ref == own:
             out.add(path, "an action cannot refer to itself", "self-reference")
         elif ref not in action_ids:
-            hint = _suggest(ref, action_ids) or (
+            hint = suggest(ref, action_ids) or (
                 " (it is an entity, not an action)" if ref in entity_ids else "")
             out.add(path, f'refers to the action "{ref}", which is not declared in this file'
                     f"{hint}", "unknown-action")

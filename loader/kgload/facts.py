@@ -203,7 +203,7 @@ def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
         try:  # JSON is YAML flow syntax: the event reader gives positions
             _, positions = _load_yaml_events(text, name)
         except InputRejected as exc:
-            if exc.findings[0].rule in ("duplicate-key", "too-deep"):
+            if exc.findings[0].rule in ("duplicate-key", "too-deep", "number-too-long"):
                 raise
             positions = {}  # the json module reports the syntax error below
         data = _load_json(text, name)
@@ -308,7 +308,32 @@ def _load_json(text: str, name: str) -> Any:
         ) from None
     if _depth(data) > MAX_DEPTH:  # when the event reader could not read it (it stops first)
         raise _reject(name, f"the data is nested more than {MAX_DEPTH} levels deep", "too-deep")
+    _no_lone_surrogates(data, name, text)
     return data
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_lone_surrogates(data: Any, name: str, text: str) -> None:
+    """JSON escapes such as \\udc80 decode to text no UTF-8 output can hold: refuse them."""
+    todo = [data]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            todo.extend(item.keys())
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, str) and _SURROGATE.search(item):
+            escape = re.search(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}", text)
+            line = column = None
+            if escape:
+                line = text.count("\n", 0, escape.start()) + 1
+                column = escape.start() - (text.rfind("\n", 0, escape.start()) + 1) + 1
+            raise InputRejected([Finding(
+                name, "a \\u escape that is half of a surrogate pair (not a character); "
+                "write the character itself", "invalid-unicode", line, column)])
 
 
 def _depth(data: Any) -> int:
@@ -332,7 +357,18 @@ def _shown_tag(tag: str) -> str:
     return _quoted(tag.replace("tag:yaml.org,2002:", "!!", 1))[1:-1]
 
 
+class _TooLong:
+    pass
+
+
+_TOO_LONG: Any = _TooLong()
+MAX_NUMBER_CHARS = 100  # far beyond any count or date; Python's int() refuses > 4300 digits
+
+
 def _plain_scalar(value: str) -> Any:
+    if len(value) > MAX_NUMBER_CHARS and (_INT10.match(value) or _INT8.match(value)
+                                          or _INT16.match(value) or _FLOAT.match(value)):
+        return _TOO_LONG
     if _NULL.match(value):
         return None
     if _TRUE.match(value):
@@ -369,7 +405,12 @@ def _scalar(event: yaml.ScalarEvent, name: str) -> Any:
         if tag == _STR:
             return event.value
     if event.implicit[0] or tag not in (None, "!"):  # plain, or an explicit core tag
-        return _plain_scalar(event.value)
+        value = _plain_scalar(event.value)
+        if value is _TOO_LONG:
+            raise _reject(name, f"a number of {len(event.value):,} characters: numbers in "
+                          f"facts files have at most {MAX_NUMBER_CHARS}", "number-too-long",
+                          event.start_mark)
+        return value
     return event.value
 
 

@@ -36,7 +36,7 @@ from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
 from .store import Store, to_ox
 from .validation import validate
-from .vocab import KG
+from .vocab import KG, KG_IRI
 from .workers import Result, preparer
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,8 @@ def _walk(folder: Path) -> Iterator[Path]:
             continue
         if entry.is_dir() and not entry.is_symlink():
             yield from _walk(entry)
-        elif entry.suffix.lower() in FACTS_SUFFIXES:
-            yield entry
+        elif entry.suffix.lower() in FACTS_SUFFIXES or (entry.is_symlink() and entry.is_dir()):
+            yield entry  # a linked folder is reported as a link, not followed
 
 
 def _documents(path: Path, refused: Finding | None,
@@ -218,10 +218,19 @@ _IRI = re.compile(r"https?://[^\s<>\"'(),]+")
 
 
 def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
-    """A reasoner's inconsistency, located at the first fact or entity it names."""
+    """A reasoner's inconsistency, located at the first fact or entity it names.
+
+    A registry entity has no place in the file: the first statement of the file that
+    mentions it (``located_in: colombia-government``) stands for it.
+    """
     line = column = fact = None
     for iri in _IRI.findall(message):
-        path = mapped.nodes.get(URIRef(iri))
+        if iri.startswith((KG_IRI, "http://www.w3.org/")):
+            continue  # a class or property of the ontology, not something the file says
+        node = URIRef(iri)
+        path = mapped.nodes.get(node)
+        if path is None:
+            path = next((p for (s, _, o), p in mapped.origins.items() if node in (s, o)), None)
         if path is not None:
             position = facts.position(path)
             if position:

@@ -236,15 +236,22 @@ def get_query(name: str, extra: Iterable[str | Path] = ()) -> tuple[StoredQuery,
 
 def _term_for(param: Param, value: str, store: Store | None, iris: Iris) -> Any:
     kind = param.type
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # bytes of the command line that were not UTF-8
+        raise UsageError(f"parameter {param.name}: the value is not valid UTF-8 text") \
+            from None
     if param.values and value not in param.values:
         raise UsageError(f"parameter {param.name}: {value!r} is not one of "
                          f"{', '.join(param.values)}")
     if kind == "string":
         return ox.Literal(value)
     if kind == "integer":
-        if not re.fullmatch(r"[-+]?\d+", value.strip()):
-            raise UsageError(f"parameter {param.name}: {value!r} is not a whole number")
-        return ox.Literal(str(int(value)), datatype=ox.NamedNode(_XSD + "integer"))
+        digits = value.strip()
+        if not re.fullmatch(r"[-+]?[0-9]{1,30}", digits):
+            raise UsageError(f"parameter {param.name}: {value[:40]!r} is not a whole number "
+                             "(at most 30 digits)")
+        return ox.Literal(str(int(digits)), datatype=ox.NamedNode(_XSD + "integer"))
     if kind == "date":
         try:
             day = date.fromisoformat(value.strip())
@@ -253,7 +260,7 @@ def _term_for(param: Param, value: str, store: Store | None, iris: Iris) -> Any:
                 from None
         return ox.Literal(day.isoformat(), datatype=ox.NamedNode(_XSD + "date"))
     if kind == "cameo":
-        if not re.fullmatch(r"\d{2,4}", value.strip()):
+        if not re.fullmatch(r"[0-9]{2,4}", value.strip()):
             raise UsageError(f"parameter {param.name}: {value!r} is not a CAMEO code "
                              "(2 to 4 digits, as text: 13, 138, 1121)")
         return ox.Literal(value.strip())

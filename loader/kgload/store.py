@@ -150,7 +150,8 @@ class Store:
     def _lock(self) -> None:
         lock_path = self.path / LOCK_NAME
         try:
-            self._lock_file = open(lock_path, "a+b")  # noqa: SIM115 - held until close()
+            # readers open it read-only: a store on a read-only disk can still be read
+            self._lock_file = open(lock_path, "a+b" if self.write else "rb")  # noqa: SIM115
         except OSError as exc:
             raise StoreError(f"cannot open the store's lock file {lock_path}: "
                              f"{exc.strerror or exc}") from exc

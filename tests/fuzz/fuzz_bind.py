@@ -11,9 +11,9 @@ value cannot add patterns, comments or rows).
 Queries are the bundled ones plus tests/fuzz/queries/ (one parameter of every type).
 ``check_bind`` is imported by tests/test_fuzz.py; atheris is imported only when run.
 An input is ``QUERY:PARAM``, a newline and the value as UTF-8 (see ``decode``). Bytes that
-are not UTF-8 become lone surrogates, as in Python's argv, only with
-KGLOAD_FUZZ_SURROGATES=1: they are a known bug (tests/test_fuzz.py:
-test_a_parameter_with_invalid_utf8_is_a_usage_error).
+are not UTF-8 become lone surrogates, as in Python's argv, with
+KGLOAD_FUZZ_SURROGATES=1 (tests/test_fuzz.py:
+test_a_parameter_with_invalid_utf8_is_a_usage_error covers them too).
 """
 
 from __future__ import annotations
@@ -30,12 +30,7 @@ HERE = Path(__file__).resolve().parent
 EXTRA_QUERIES = HERE / "queries"
 # Bugs already reported, each with an xfail regression test in tests/test_fuzz.py; bounded
 # runs in CI tolerate them while they stand (KGLOAD_FUZZ_STRICT=1 does not).
-KNOWN_BUGS = {
-    # int() of more than 4300 digits
-    "int-digits": "Exceeds the limit (4300 digits)",
-    # "\x1d3": str.strip() removes \x1c-\x1f, int() does not accept them
-    "int-strip": "invalid literal for int() with base 10",
-}
+KNOWN_BUGS: dict[str, str] = {}  # none open (the ones found are fixed)
 STRICT = os.environ.get("KGLOAD_FUZZ_STRICT") == "1"
 SURROGATES = os.environ.get("KGLOAD_FUZZ_SURROGATES") == "1"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -122,7 +117,7 @@ def _check_term(param: Any, value: str, term: Any) -> None:
         ok = isinstance(term, ox.Literal) and term.value == value
     elif kind == "integer":
         ok = (isinstance(term, ox.Literal) and term.datatype.value == XSD + "integer"
-              and int(term.value) == int(value))
+              and int(term.value) == int(value.strip()))
     elif kind == "date":
         ok = isinstance(term, ox.Literal) and term.datatype.value == XSD + "date"
     elif kind == "cameo":

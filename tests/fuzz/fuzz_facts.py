@@ -19,12 +19,7 @@ from typing import Any
 
 # Bugs already reported, each with an xfail regression test in tests/test_fuzz.py. While
 # they stand, bounded runs in CI tolerate them (KGLOAD_FUZZ_STRICT=1 does not).
-KNOWN_BUGS = {
-    # int() of more than 4300 digits raises ValueError (parse_bytes, check_facts)
-    "int-digits": "Exceeds the limit (4300 digits)",
-    # a JSON "\udc80" escape gives a lone surrogate, which the store cannot write
-    "json-surrogate": "lone surrogate",
-}
+KNOWN_BUGS: dict[str, str] = {}  # none open (the ones found are fixed)
 STRICT = os.environ.get("KGLOAD_FUZZ_STRICT") == "1"
 
 
