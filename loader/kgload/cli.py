@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -225,7 +226,10 @@ class _Progress:
 
             total = sum(1 for _ in expand_paths(paths))
             self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
-                                         show_pos=True, show_percent=True, show_eta=True)
+                                         show_pos=True, show_percent=True, show_eta=True,
+                                         item_show_func=lambda rate: rate)
+        self.started = time.monotonic()
+        self.done = 0
 
     def __enter__(self) -> _Progress:
         return self
@@ -243,8 +247,10 @@ class _Progress:
             detail = (f" ({outcome.asserted} asserted, {outcome.inferred} inferred triples)"
                       if outcome.status != "unchanged" else " (nothing to do; --force reloads)")
             _say(self.ctx, f"{outcome.status} {outcome.article_id} from {outcome.source}{detail}")
+        self.done += 1
         if self.bar is not None:
-            self.bar.update(1)
+            elapsed = max(time.monotonic() - self.started, 1e-9)
+            self.bar.update(1, f"{self.done / elapsed:.1f} articles/s")
 
 
 def _summary(ctx: click.Context, report: Any, ok: str) -> None:
@@ -257,7 +263,7 @@ def _summary(ctx: click.Context, report: Any, ok: str) -> None:
         _say(ctx, "not loaded: " + ", ".join(o.source for o in report.rejected), level=-1)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items()
                        if seconds)
-    _say(ctx, f"time per stage: {timing}", level=1)
+    _say(ctx, f"time per stage: {timing}", level=0 if len(report.outcomes) > 1 else 1)
 
 
 # ------------------------------------------------------------------ queries
