@@ -144,7 +144,7 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
                 yield (*path, key), message, "schema-unknown-field"
     elif kind == "type":
         expected = value if isinstance(value, list) else [value]
-        wanted = " or ".join(_KINDS.get(t, t) for t in expected)
+        wanted = " or ".join(_KINDS.get(str(t), str(t)) for t in expected)
         yield path, f"{_field_name(path)}: {_show(instance)} should be {wanted}", "schema-type"
     elif kind == "enum":
         yield path, (

@@ -95,8 +95,8 @@ def export(store: Store, output: IO[bytes], fmt: RdfFormat, iris: Iris, *,
         return len(quads)
     triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object)
                                  for q in store.quads(names)))
-    kwargs = {"prefixes": prefixes(iris)} if fmt is not RdfFormat.NTRIPLES else {}
-    ox.serialize(triples, output, fmt.ox, **kwargs)
+    ox.serialize(triples, output, fmt.ox,
+                 prefixes=prefixes(iris) if fmt is not RdfFormat.NTRIPLES else None)
     return len(triples)
 
 

@@ -256,7 +256,9 @@ class _RuleRun:
                           for s, p, o in triples if not isinstance(s, Literal))
         derived = set()
         for rule in rules():
-            for t in self.store.query(rule, use_default_graph_as_union=True):
+            answer = self.store.query(rule, use_default_graph_as_union=True)
+            assert isinstance(answer, ox.QueryTriples), "a derivation rule is a CONSTRUCT"
+            for t in answer:
                 derived.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
         return derived
 

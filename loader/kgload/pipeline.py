@@ -496,10 +496,10 @@ def _admit(writer: _Writer, path: Path, document: FactsFile | InputRejected, for
     facts = document
     hint = _article_id_hint(facts)
     if hint is not None and hint in seen:
-        position = facts.position(("article", "id")) or (None, None)
+        line, column = facts.position(("article", "id")) or (None, None)
         return Outcome(facts.source, "rejected", findings=[Finding(
             facts.path, f'the article id "{hint}" appears twice in this run (first in '
-            f"{seen[hint]})", "duplicate-article", *position, hint)])
+            f"{seen[hint]})", "duplicate-article", line, column, hint)])
     stored_sha, stored_ontology = (
         _stored_state(writer.store, writer.iris, hint) if hint else (None, None))
     if not force and stored_sha == facts.sha256 and stored_ontology == ontology_version():

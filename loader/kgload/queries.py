@@ -307,7 +307,7 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
           FILTER(LCASE(STR(?label)) = LCASE(?needle) || ?e = ?id)
         }} ORDER BY ?e"""
     rows = list(store.query(with_values(sparql, {"needle": needle, "id": target})))
-    by_iri = {}
+    by_iri: dict[str, str] = {}
     for row in rows:
         by_iri.setdefault(row["e"].value, row["name"].value)
     if len(by_iri) == 1:

@@ -123,7 +123,8 @@ def apply_rules(graph: Graph) -> int:
     """Add what the rules derive to ``graph``; returns the number of new triples."""
     new = 0
     for rule in rules():
-        for triple in list(graph.query(rule)):
+        derived = graph.query(rule).graph  # a CONSTRUCT's result is a graph
+        for triple in list(derived if derived is not None else ()):
             if triple not in graph:
                 graph.add(triple)
                 new += 1

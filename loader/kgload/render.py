@@ -201,5 +201,7 @@ def render_rdf(triples: Sequence[tuple[Any, Any, Any]], fmt: str,
 
     rdf = RdfFormat(fmt)
     quads = [ox.Triple(*(to_ox(t) for t in triple)) for triple in triples]
-    extra = {"prefixes": prefixes} if rdf is not RdfFormat.NTRIPLES else {}
-    return ox.serialize(quads, None, rdf.ox, **extra).decode("utf-8")
+    data = ox.serialize(quads, None, rdf.ox,
+                        prefixes=prefixes if rdf is not RdfFormat.NTRIPLES else None)
+    assert data is not None  # no output given: the bytes are returned
+    return data.decode("utf-8")

@@ -276,7 +276,8 @@ class Store:
     def value(self, graph: URIRef, subject: URIRef, predicate: URIRef) -> str | None:
         for quad in self.ox.quads_for_pattern(to_ox(subject), to_ox(predicate), None,
                                               to_ox(graph)):
-            return str(quad.object.value)
+            term = quad.object
+            return str(term.value) if hasattr(term, "value") else str(term)
         return None
 
     def graph_names(self) -> list[str]:
