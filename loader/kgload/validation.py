@@ -1,11 +1,14 @@
 """SHACL validation with pySHACL, findings mapped back to the facts file.
 
-The data graph is the article's asserted and inferred triples plus the ontology and
-registry closure (so that a registry state is known to be an actor). Reasoning has
+The data graph is the article's asserted and inferred triples plus what the ontology and
+registry closure says about the resources the article names (so that a registry state
+is known to be an actor, and a class has its super-classes). Reasoning has
 already run, so pySHACL runs with ``inference="none"``.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
@@ -32,14 +35,38 @@ def _severity(term: Node | None) -> str:
     return str(term).rsplit("#", 1)[-1].lower()
 
 
+@cache
+def _by_subject(bg: Background) -> dict[Node, tuple[tuple[Node, Node, Node], ...]]:
+    grouped: dict[Node, list[tuple[Node, Node, Node]]] = {}
+    for triple in bg.closure:
+        grouped.setdefault(triple[0], []).append(triple)
+    return {subject: tuple(triples) for subject, triples in grouped.items()}
+
+
 def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) -> list[Finding]:
     """SHACL findings for one article, each located in its facts file where possible."""
     import pyshacl  # imported here: it is slow to import and only ``load``/``validate`` need it
 
     data = Graph()
-    for graph in (bg.closure, mapped.graph, inferred):
+    for graph in (mapped.graph, inferred):
         for triple in graph:
             data.add(triple)
+    # what the background says about the resources the article names, and about what
+    # those lead to (a registry state's region, its capital): every shape sees what it
+    # checks, and the registry is not re-validated whole for each article. Types are in
+    # the closure already (all super-classes), so classes need no description.
+    described = _by_subject(bg)
+    todo = [t for triple in data for t in (triple[0], triple[2]) if isinstance(t, URIRef)]
+    seen: set[Node] = set()
+    while todo:
+        resource = todo.pop()
+        if resource in seen:
+            continue
+        seen.add(resource)
+        for triple in described.get(resource, ()):
+            data.add(triple)
+            if triple[1] != RDF.type and isinstance(triple[2], URIRef):
+                todo.append(triple[2])
     conforms, report, _ = pyshacl.validate(
         data,
         shacl_graph=shapes_graph(),
