@@ -231,7 +231,8 @@ def test_a_symlink_inside_a_loaded_folder_is_not_followed(store_copy: Path, tmp_
     assert rules == {"symlink"}, report.output
 
 
-def test_a_symlinked_folder_inside_a_loaded_folder_is_reported(tmp_path: Path) -> None:
+def _folder_with_linked_folders(tmp_path: Path) -> Path:
+    """A folder with one good file, a link to a folder outside it and a link to itself."""
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.yaml").write_text(good_facts("nc-outside"), encoding="utf-8")
@@ -240,6 +241,11 @@ def test_a_symlinked_folder_inside_a_loaded_folder_is_reported(tmp_path: Path) -
     (folder / "good.yaml").write_text(good_facts("nc-inside"), encoding="utf-8")
     (folder / "linked").symlink_to(outside, target_is_directory=True)
     (folder / "loop").symlink_to(folder, target_is_directory=True)
+    return folder
+
+
+def test_a_symlinked_folder_inside_a_loaded_folder_is_reported(tmp_path: Path) -> None:
+    folder = _folder_with_linked_folders(tmp_path)
     report = invoke("validate", "--format", "json", folder)
     items = json.loads(report.output)
     assert not any(item["article"] == "nc-outside" for item in items)  # not followed
@@ -249,14 +255,7 @@ def test_a_symlinked_folder_inside_a_loaded_folder_is_reported(tmp_path: Path) -
 
 def test_a_symlink_loop_and_a_symlinked_folder_are_not_followed(store_copy: Path,
                                                                 tmp_path: Path) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "secret.yaml").write_text(good_facts("nc-outside"), encoding="utf-8")
-    folder = tmp_path / "facts"
-    folder.mkdir()
-    (folder / "good.yaml").write_text(good_facts("nc-inside"), encoding="utf-8")
-    (folder / "linked").symlink_to(outside, target_is_directory=True)
-    (folder / "loop").symlink_to(folder, target_is_directory=True)
+    folder = _folder_with_linked_folders(tmp_path)
     result = invoke("load", folder, store=store_copy)
     assert "loaded nc-inside" in result.output, result.output
     assert "nc-outside" not in result.output
