@@ -131,15 +131,15 @@ def compiled_for(bg: Background) -> Compiled:
 
 
 @cache
-def _rule_store(bg: Background) -> ox.Store:
-    """An in-memory Oxigraph holding the background, for the derivation rules."""
-    store = ox.Store()
-    store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph())
-                 for s, p, o in bg.closure if not isinstance(s, Literal))
-    return store
+def _descriptions(bg: Background) -> dict[Any, tuple[Any, ...]]:
+    """The background's triples as pyoxigraph quads, by subject (for the rule runs)."""
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for s, p, o in bg.closure:
+        if not isinstance(s, Literal):
+            grouped[s].append(ox.Quad(to_ox(s), to_ox(p), to_ox(o)))
+    return {subject: tuple(quads) for subject, quads in grouped.items()}
 
 
-_ARTICLE = ox.NamedNode("urn:kgload:article-under-reasoning")
 
 
 class _Engine:
@@ -227,15 +227,18 @@ class _Engine:
 
 
 class _RuleRun:
-    """The derivation rules over background + article, in Oxigraph, round after round.
+    """The derivation rules over the article, round after round, in a scratch Oxigraph.
 
-    The article's triples go into a scratch graph of the shared in-memory store (the
-    background is loaded once per process); each round adds only what is new, and the
-    scratch graph is dropped at the end.
+    The rules see the article, what was inferred from it, and what the background says
+    about every resource the article names (a class's annotations, a registry state's
+    types). A fresh in-memory store per article: a shared one slows down as it keeps
+    the history of every article removed from it.
     """
 
     def __init__(self, bg: Background) -> None:
-        self.store = _rule_store(bg)
+        self.store = ox.Store()
+        self.described = _descriptions(bg)
+        self.added: set[Any] = set()
         self.terms: dict[Any, Any] = {}
 
     def _ox(self, term: Any) -> Any:
@@ -248,15 +251,23 @@ class _RuleRun:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.store.remove_graph(_ARTICLE)
+        del self.store
 
     def derive(self, triples: Iterable[Triple]) -> set[Triple]:
         ox_term = self._ox
-        self.store.extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), _ARTICLE)
-                          for s, p, o in triples if not isinstance(s, Literal))
+        quads = []
+        for s, p, o in triples:
+            if isinstance(s, Literal):
+                continue
+            quads.append(ox.Quad(ox_term(s), ox_term(p), ox_term(o)))
+            for resource in (s, o):
+                if resource not in self.added and resource in self.described:
+                    self.added.add(resource)
+                    quads.extend(self.described[resource])
+        self.store.extend(quads)
         derived = set()
         for rule in rules():
-            answer = self.store.query(rule, use_default_graph_as_union=True)
+            answer = self.store.query(rule)
             assert isinstance(answer, ox.QueryTriples), "a derivation rule is a CONSTRUCT"
             for t in answer:
                 derived.add((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
