@@ -21,7 +21,7 @@ import jsonschema
 from . import __version__, dates
 from .errors import Finding, InputRejected
 from .facts import FactsFile, Path_
-from .ontology import action_types, entity_types
+from .ontology import action_types
 from .resources import schema_path
 
 FORMAT_VERSION = 1
@@ -382,8 +382,3 @@ def _resolve_times(
                 continue  # already said once, at the publication date
             out.add(path, f"time: {exc}", "bad-date")
     return published, times
-
-
-def entity_type_names() -> list[str]:
-    """Entity types facts files may use (for the schema consistency test and docs)."""
-    return sorted(entity_types())

@@ -179,9 +179,6 @@ def _source(path: Path, rejection: InputRejected) -> str:
     return f"{path}:{line}" if path.suffix.lower() == ".jsonl" and line else str(path)
 
 
-REASONERS = ("fast", "owlrl")
-
-
 def reason(asserted: Graph, bg: Background, reasoner: str = "fast") -> Inference:
     """The article's inferred graph: the compiled fast path, or owlrl (the reference).
 
