@@ -76,9 +76,10 @@ CHECK_CASES: dict[str, list[Expected]] = {
     ],
     "undeclared-entity.yaml": [
         ("unknown-entity", 15, 14, "petro-threatens",
-         ['entity "gustavo-petro"', "not declared", 'did you mean "gustavo-petr"']),
+         ['entity "ivan-cepeda"', "not declared", 'did you mean "ivan-cepda"']),
         ("unknown-entity", 16, 15, "petro-threatens",
-         ['entity "eln"', "not declared in this file nor in the shared registry"]),
+         ['entity "clan-del-golfo"',
+          "not declared in this file, in the shared registry or in the store"]),
     ],
     "undeclared-action.yaml": [
         ("unknown-action", 12, 13, "petro-asks-for-attack",

@@ -324,7 +324,8 @@ def test_articles_and_stats(cli: CliRun, example_store: Path) -> None:
     assert stats["actions"] == len(facts["actions"])
     assert stats["asserted triples (articles)"] == row["triples"]
     assert stats["actions of type ThreatenMilitaryForce"] == 2
-    assert stats["named graphs"] == 6  # 3 of the article, ontology, registry (+ inferred)
+    # 3 of the article, ontology, registry (+ inferred), entities (+ inferred), claims
+    assert stats["named graphs"] == 9
 
 
 # --------------------------------------------------------------------------- sparql

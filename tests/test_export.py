@@ -33,6 +33,7 @@ ARTICLE_GRAPHS = {
     f"{GRAPH}article/{ARTICLE_ID}/provenance",
 }
 BACKGROUND_GRAPHS = {f"{GRAPH}ontology", f"{GRAPH}registry", f"{GRAPH}registry/inferred"}
+SHARED_GRAPHS = {f"{GRAPH}entities", f"{GRAPH}entities/inferred", f"{GRAPH}claims"}
 SAME_AS = "http://www.w3.org/2002/07/owl#sameAs"
 AGENT_OF = KG + "agentOf"
 
@@ -104,7 +105,7 @@ def test_rdflib_reads_the_export(exports: dict[str, tuple[bytes, int]], fmt: str
         dataset.parse(data=data, format=RDFLIB[fmt])
         assert len(list(dataset.quads((None, None, None, None)))) == count
         assert {str(g.identifier) for g in dataset.graphs() if len(g)} == (
-            ARTICLE_GRAPHS | BACKGROUND_GRAPHS)
+            ARTICLE_GRAPHS | BACKGROUND_GRAPHS | SHARED_GRAPHS)
     else:
         graph = rdflib.Graph()
         graph.parse(data=data, format=RDFLIB[fmt])
@@ -127,7 +128,7 @@ def test_graph_formats_hold_the_union_of_the_dataset(
 def test_dataset_formats_keep_the_named_graphs(exports: dict[str, tuple[bytes, int]],
                                                fmt: str) -> None:
     quads = parse(exports[fmt][0], fmt)
-    assert graph_names(quads) == ARTICLE_GRAPHS | BACKGROUND_GRAPHS
+    assert graph_names(quads) == ARTICLE_GRAPHS | BACKGROUND_GRAPHS | SHARED_GRAPHS
     assert all(isinstance(q.graph_name, ox.NamedNode) for q in quads)  # nothing in default
     by_graph = {name: sum(1 for q in quads if q.graph_name.value == name)
                 for name in graph_names(quads)}
@@ -168,9 +169,12 @@ def test_one_article(two_articles: Path) -> None:
     quads = parse(data, "nquads")
     assert len(quads) == count
     assert graph_names(quads) == ARTICLE_GRAPHS  # not the other article, not the background
-    with Store(two_articles, write=False) as store:
-        assert count == sum(store.count(rdflib.URIRef(g)) for g in ARTICLE_GRAPHS)
+    with Store(two_articles, write=False) as store:  # claim links become the claims
+        assert count <= sum(store.count(rdflib.URIRef(g)) for g in ARTICLE_GRAPHS)
     assert not any("alice-smith" in str(q) for q in quads)
+    names = {q.object.value for q in quads if q.predicate.value == KG + "name"}
+    assert "Gustavo Petro" in names  # what the article says of its entities comes with it
+    assert not any("/statement/" in q.subject.value for q in quads)
     turtle, triples = export(two_articles, "--format", "turtle", "--article", "inferred")
     assert b"Alice Smith" in turtle and b"Gustavo Petro" not in turtle
     assert len(parse(turtle, "turtle")) == triples
@@ -186,7 +190,7 @@ def test_whole_store_without_inferred(two_articles: Path) -> None:
         f"{GRAPH}article/{ARTICLE_ID}", f"{GRAPH}article/{ARTICLE_ID}/provenance",
         # the asserted graph of the article named "inferred" is not an inferred graph
         f"{GRAPH}article/inferred", f"{GRAPH}article/inferred/provenance",
-        f"{GRAPH}ontology", f"{GRAPH}registry",
+        f"{GRAPH}ontology", f"{GRAPH}registry", f"{GRAPH}entities", f"{GRAPH}claims",
     }
     assert AGENT_OF not in {q.predicate.value for q in quads}
 

@@ -18,9 +18,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kgload.entities import EntityIndex, claim_links
 from kgload.facts import read_file
 from kgload.mapping import Iris
 from kgload.pipeline import prepare
+from kgload.reasoning import background
 from kgload.store import Store, to_ox
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +46,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, se
     def quads(graph: object) -> set[str]:
         return {str(ox.Quad(to_ox(s), to_ox(p), to_ox(o))) for s, p, o in graph}
 
-    template = {"asserted": quads(prepared.mapped.graph), "inferred": quads(prepared.inferred)}
+    parts = prepared.ready(IRIS).parts
+    links, inferred_links = claim_links(IRIS, IRIS.article(ORIGINAL_ID), parts)
+    template = {"asserted": quads([*parts.asserted, *links]),
+                "inferred": quads([*parts.inferred, *inferred_links])}
     expected = {}
     for n in range(COPIES):
         article = f"copy-{n:03d}"
@@ -75,8 +80,13 @@ def _check_whole_or_absent(path: Path, expected: dict[str, set[str]]) -> tuple[i
             assert all(present), f"{article}: only some of its graphs are in the store"
             assert _graph(store, names[0]) == expected[f"{article}/asserted"], article
             assert _graph(store, names[1]) == expected[f"{article}/inferred"], article
-            assert len(_graph(store, names[2])) == 9, f"{article}: provenance incomplete"
+            assert len(_graph(store, names[2])) == 10, f"{article}: provenance incomplete"
             whole += 1
+        # the shared entity graphs are what the articles that are there make of them
+        shared = [str(g) for g in IRIS.shared_graphs]
+        before = {g: _graph(store, g) for g in shared}
+        store.update(EntityIndex(store, IRIS, background(IRIS)).rebuild())
+        assert {g: _graph(store, g) for g in shared} == before
     return whole, absent
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -220,10 +220,47 @@ def _ref(participant: Any) -> str:
     return participant["ref"] if isinstance(participant, dict) else participant
 
 
-def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFacts:
+def referenced_ids(data: Any) -> set[str]:
+    """The entity ids a (schema-valid) facts document refers to, declared or not."""
+    out: set[str] = set()
+    if not isinstance(data, dict):
+        return out
+    for entity in data.get("entities") or []:
+        if isinstance(entity, dict):
+            out |= {v for k in ("located_in", "part_of", "capital") if isinstance(
+                v := entity.get(k), str)}
+            out |= {v for v in entity.get("between") or [] if isinstance(v, str)}
+            out |= {r["of"] for r in entity.get("roles") or []
+                    if isinstance(r, dict) and isinstance(r.get("of"), str)}
+    for action in data.get("actions") or []:
+        if not isinstance(action, dict):
+            continue
+        for key in ("agents", "targets", "places", "attributed_to"):
+            for participant in action.get(key) or []:
+                ref = participant.get("ref") if isinstance(participant, dict) else participant
+                if isinstance(ref, str):
+                    out.add(ref)
+        if isinstance(action.get("medium"), str):
+            out.add(action["medium"])
+    return out
+
+
+def declared_ids(data: Any) -> dict[str, str]:
+    """The entities a facts document declares: id -> type name."""
+    if not isinstance(data, dict):
+        return {}
+    return {e["id"]: e["type"] for e in data.get("entities") or []
+            if isinstance(e, dict) and isinstance(e.get("id"), str)
+            and isinstance(e.get("type"), str)}
+
+
+def check_facts(facts: FactsFile, registry_types: dict[str, str],
+                known: Collection[str] = ()) -> CheckedFacts:
     """Check a parsed facts file; raises :class:`InputRejected` listing every problem.
 
-    ``registry_types`` maps the ids of the shared registry to their entity type.
+    ``registry_types`` maps the ids of the shared registry to their entity type;
+    ``known`` are ids declared elsewhere (in the store, or in other files of the run),
+    which the file may use without declaring them.
     """
     findings = check_schema(facts)
     if findings:
@@ -247,7 +284,8 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
                 out.add(path, f'"{fid}" is already in kgload\'s shared registry: use it by id '
                         "without declaring it", "registry-id")
             seen[fid] = path
-    entity_ids = {e["id"]: e["type"] for e in entities} | dict(registry_types)
+    entity_ids = dict.fromkeys(known, "") | {e["id"]: e["type"] for e in entities} | dict(
+        registry_types)
     action_ids = {a["id"] for a in actions}
     budget = [_SUGGESTIONS]  # "did you mean" costs a scan of all ids: only for the first few
 
@@ -261,8 +299,8 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str]) -> CheckedFact
         if ref not in entity_ids:
             hint = suggest(ref, entity_ids) or (
                 " (it is an action, not an entity)" if ref in action_ids else "")
-            out.add(path, f'refers to the entity "{ref}", which is not declared in this file '
-                    f"nor in the shared registry{hint}", "unknown-entity")
+            out.add(path, f'refers to the entity "{ref}", which is not declared in this file, '
+                    f"in the shared registry or in the store{hint}", "unknown-entity")
 
     def need_action(path: Path_, ref: str, own: str) -> None:
         if ref == own:

@@ -247,6 +247,8 @@ class _Progress:
             detail = (f" ({outcome.asserted} asserted, {outcome.inferred} inferred triples)"
                       if outcome.status != "unchanged" else " (nothing to do; --force reloads)")
             _say(self.ctx, f"{outcome.status} {outcome.article_id} from {outcome.source}{detail}")
+        for note in getattr(outcome, "notes", ()):
+            _say(self.ctx, f"note: {outcome.source}: {note}")
         self.done += 1
         if self.bar is not None:
             elapsed = max(time.monotonic() - self.started, 1e-9)

@@ -80,6 +80,12 @@ class InputRejected(KgloadError):
         self.findings = findings
 
 
+class Refused(KgloadError):
+    """A change that would leave the store inconsistent (it is not made)."""
+
+    exit_code = ExitCode.REJECTED
+
+
 class UsageError(KgloadError):
     """The command was called wrongly (unknown query, bad parameter...)."""
 

@@ -6,6 +6,7 @@ JSON-LD, RDF/XML) get the union of the chosen graphs, each triple once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import IO, Any
 
@@ -16,6 +17,8 @@ from .errors import UsageError
 from .mapping import Iris
 from .store import Store
 from .vocab import KG_IRI
+
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 
 
 class RdfFormat(StrEnum):
@@ -78,7 +81,7 @@ def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bo
 
 
 def _is_inferred(name: URIRef, iris: Iris) -> bool:
-    if name == iris.registry_inferred_graph:
+    if name in (iris.registry_inferred_graph, iris.entities_inferred_graph):
         return True
     article = iris.article_id_of_graph(str(name))
     return article is not None and name == iris.inferred_graph(article)
@@ -89,15 +92,35 @@ def export(store: Store, output: IO[bytes], fmt: RdfFormat, iris: Iris, *,
     """Write the chosen graphs to ``output``; returns the number of statements written."""
     names = select_graphs(store, iris, article=article, inferred=inferred,
                           background=article is None)
+    quads = list(store.quads(names) if article is None else _article_quads(store, iris, names))
     if fmt.keeps_graphs:
-        quads = list(store.quads(names))
         ox.serialize(quads, output, fmt.ox)
         return len(quads)
-    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object)
-                                 for q in store.quads(names)))
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
     ox.serialize(triples, output, fmt.ox,
                  prefixes=prefixes(iris) if fmt is not RdfFormat.NTRIPLES else None)
     return len(triples)
+
+
+def _article_quads(store: Store, iris: Iris, names: list[URIRef]) -> Iterator[Any]:
+    """One article's graphs as it said them: each claim link (see ``kgload.entities``)
+    becomes the statement about the entity it stands for, in the same graph."""
+    statement = iris.base + "statement/"
+    reported_in = ox.NamedNode(KG_IRI + "reportedIn")
+    claims = ox.NamedNode(iris.claims_graph)
+    parts = [ox.NamedNode(RDF_NS + name) for name in ("subject", "predicate", "object")]
+    for quad in store.quads(names):
+        subject = quad.subject
+        if not (isinstance(subject, ox.NamedNode) and subject.value.startswith(statement)):
+            yield quad
+            continue
+        if quad.predicate != reported_in:
+            continue  # the statement's own provenance: the article is the provenance here
+        terms = [next(iter(store.ox.quads_for_pattern(subject, part, None, claims)), None)
+                 for part in parts]
+        if all(terms):
+            s, p, o = (t.object for t in terms if t is not None)
+            yield ox.Quad(s, p, o, quad.graph_name)
 
 
 def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat) -> dict[str, int]:

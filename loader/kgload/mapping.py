@@ -16,6 +16,7 @@ finding about a triple can be reported at the file's line and column.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -87,6 +88,27 @@ class Iris:
     def registry_inferred_graph(self) -> URIRef:
         return self._mint("graph", "registry", "inferred")
 
+    @property
+    def entities_graph(self) -> URIRef:
+        """Each entity's resolved description, once (see ``kgload.entities``)."""
+        return self._mint("graph", "entities")
+
+    @property
+    def entities_inferred_graph(self) -> URIRef:
+        return self._mint("graph", "entities", "inferred")
+
+    @property
+    def claims_graph(self) -> URIRef:
+        """Each statement articles make about entities, once, with its first reporters."""
+        return self._mint("graph", "claims")
+
+    @property
+    def shared_graphs(self) -> list[URIRef]:
+        return [self.entities_graph, self.entities_inferred_graph, self.claims_graph]
+
+    def event(self, key: str) -> URIRef:
+        return self._mint("event", key)
+
     def article_id_of_graph(self, graph: str) -> str | None:
         """The article id a graph IRI belongs to, or None for other graphs."""
         prefix = self.base + "graph/article/"
@@ -145,6 +167,7 @@ def map_entities(
     *,
     section: str = "entities",
     times: dict[Path_, dates.TimeSpan] | None = None,
+    article: URIRef | None = None,
 ) -> None:
     """Add the triples of entity declarations (from an article or the registry)."""
     types = entity_types()
@@ -182,6 +205,8 @@ def map_entities(
                   Literal(Decimal(str(length["value"])), datatype=XSD.decimal),
                   (*path, "length", "value"))
             b.add(quantity, KG.unit, Literal(length["unit"]), (*path, "length", "unit"))
+            if article is not None:  # reports may disagree: each length is one article's
+                b.add(quantity, KG.reportedIn, article, (*path, "length"))
         for j, role in enumerate(entity.get("roles", [])):
             role_path: Path_ = (*path, "roles", j)
             role_node = URIRef(f"{scope}/{quote(entity['id'], safe='')}/role/{j + 1}")
@@ -230,12 +255,14 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
     for j, source in enumerate(art.get("sources", [])):
         b.add(article, KG.source, Literal(source), ("article", "sources", j))
 
-    map_entities(b, checked.entities, iris, str(article), times=checked.times)
+    map_entities(b, checked.entities, iris, str(article), times=checked.times,
+                 article=article)
     for i, entity in enumerate(checked.entities):
         b.add(iris.entity(entity["id"]), KG.reportedIn, article, ("entities", i))
 
     types = action_types()
     statuses = status_terms()
+    events = _EventKeys()
     for i, action in enumerate(checked.actions):
         path: Path_ = ("actions", i)
         node = iris.fact(aid, action["id"])
@@ -290,7 +317,33 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
             time_node = URIRef(f"{node}/time")
             b.add(node, KG.time, time_node, (*path, "time"))
             b.time(time_node, span, (*path, "time"))
+        b.add(node, KG.reportsEvent, iris.event(events.key(action, kind.iri, span)), path)
     return Mapped(aid, graph, b.origins, b.nodes)
+
+
+class _EventKeys:
+    """The event an action reports: the same in every article that reports it alike.
+
+    Two reports are of one event when they have the same class, agents, targets, status
+    and resolved time window (both undated counts as the same window). The key is an
+    equivalence (so grouping is transitive) and a pure function of one article, so every
+    store computes the same events; within one article the n-th action of a key is
+    matched with the n-th of another article, so two facts of an article stay two events.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def key(self, action: dict[str, Any], cls: URIRef, span: dates.TimeSpan | None) -> str:
+        def ids(key: str) -> str:
+            return ",".join(sorted({p if isinstance(p, str) else p["ref"]
+                                    for p in action.get(key, [])}))
+        when = (f"{span.start or ''}/{span.end or ''}" if span and (span.start or span.end)
+                else "undated")
+        text = "|".join((str(cls), ids("agents"), ids("targets"),
+                         action.get("status", "occurred"), when))
+        n = self.seen[text] = self.seen.get(text, 0) + 1
+        return hashlib.sha256(f"{text}|{n}".encode()).hexdigest()[:24]
 
 
 def map_registry(entities: list[dict[str, Any]], iris: Iris) -> Graph:

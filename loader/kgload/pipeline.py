@@ -21,20 +21,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from . import __version__
-from .check import CheckedFacts, check_facts
-from .errors import Finding, InputRejected
+from .check import CheckedFacts, check_facts, declared_ids, referenced_ids
+from .entities import EntityIndex, Known, Split, claim_links, split, type_conflicts
+from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile, read_documents
 from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
-from .ontology import ontology_graph, ontology_version, shapes_version
+from .ontology import entity_types, ontology_graph, ontology_version, shapes_version
 from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
-from .store import Store, to_ox
+from .store import Store, replace_graphs_update, to_ox
 from .validation import validate
 from .vocab import KG, KG_IRI
 from .workers import Result, preparer
@@ -53,15 +55,17 @@ class Prepared:
     checked: CheckedFacts
     mapped: Mapped
     inferred: Graph
+    context: frozenset[Any] = frozenset()  # entities used, declared elsewhere
 
     @property
     def article_id(self) -> str:
         return self.checked.article_id
 
-    def ready(self) -> Ready:
+    def ready(self, iris: Iris) -> Ready:
         """What the commit needs, and nothing else (small, picklable across processes)."""
-        return Ready(self.article_id, self.facts.path, self.facts.sha256,
-                     list(self.mapped.graph), list(self.inferred))
+        parts = split(self.mapped.graph, self.inferred, iris, background(iris),
+                      context=self.context)
+        return Ready(self.article_id, self.facts.path, self.facts.sha256, parts, self.context)
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,16 @@ class Ready:
     article_id: str
     path: str
     sha256: str
-    asserted: list[tuple[Any, Any, Any]]
-    inferred: list[tuple[Any, Any, Any]]
+    parts: Split
+    context: frozenset[Any] = frozenset()  # entities it uses without declaring them
+
+    @property
+    def asserted(self) -> int:
+        return len(self.parts.asserted) + len(self.parts.claims)
+
+    @property
+    def inferred(self) -> int:
+        return len(self.parts.inferred) + len(self.parts.inferred_claims)
 
 
 @dataclass
@@ -85,6 +97,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     asserted: int = 0
     inferred: int = 0
+    notes: list[str] = field(default_factory=list)  # differences with other articles
 
 
 @dataclass
@@ -193,22 +206,53 @@ def reason(asserted: Graph, bg: Background, reasoner: str = "fast") -> Inference
 
 
 def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None, *,
-            reasoner: str = "fast") -> Prepared:
-    """Check, map, reason and validate a parsed facts file; raises :class:`InputRejected`."""
+            reasoner: str = "fast", known: dict[str, Known] | None = None) -> Prepared:
+    """Check, map, reason and validate a parsed facts file; raises :class:`InputRejected`.
+
+    ``known`` are the entities declared elsewhere (the store, other files of the run)
+    that the file names: it may use them without declaring them, and what it declares
+    must not contradict them.
+    """
     timer = timer or _Timer(dict.fromkeys(STAGES, 0.0))
     bg = background(iris)
+    known = known or {}
     with timer("check"):
-        checked = check_facts(facts, load_registry().types)
+        checked = check_facts(facts, load_registry().types, known)
+        conflicts = type_conflicts(facts, known, bg)
+        if conflicts:
+            raise InputRejected(conflicts)
     with timer("map"):
         mapped = map_article(checked, iris)
+        declared = {e["id"] for e in checked.entities}
+        used = {i: k for i, k in known.items() if i not in declared}
+        context = Graph()
+        for entity_id, entity in used.items():
+            node = iris.entity(entity_id)
+            for cls in entity.types:
+                context.add((node, RDF.type, cls))
+            if entity.name is not None:
+                context.add((node, KG.name, Literal(entity.name)))
+        work = mapped.graph
+        if len(context):
+            work = Graph()
+            for graph in (mapped.graph, context):
+                for triple in graph:
+                    work.add(triple)
     with timer("reason"):
-        inference = reason(mapped.graph, bg, reasoner)
+        inference = reason(work, bg, reasoner)
     findings = [_inconsistency(facts, mapped, message) for message in inference.inconsistencies]
     with timer("validate"):
-        findings += validate(facts, mapped, inference.graph, bg)
+        seen = inference.graph
+        if len(context):
+            seen = Graph()
+            for graph in (inference.graph, context):
+                for triple in graph:
+                    seen.add(triple)
+        findings += validate(facts, mapped, seen, bg)
     if findings:
         raise InputRejected(findings)
-    return Prepared(facts, checked, mapped, inference.graph)
+    return Prepared(facts, checked, mapped, inference.graph,
+                    frozenset(iris.entity(i) for i in used))
 
 
 _IRI = re.compile(r"https?://[^\s<>\"'(),]+")
@@ -241,18 +285,35 @@ def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                    on_outcome: Callable[[Outcome], None] | None = None, *,
                    reasoner: str = "fast") -> LoadReport:
-    """Run every check on the files without touching a store."""
+    """Run every check on the files without touching a store.
+
+    The files are checked together: an entity one of them declares may be used by the
+    others without being declared again, and two declarations must not contradict.
+    """
     iris = iris or Iris()
     report = LoadReport()
     timer = _Timer(report.seconds)
+    paths = list(paths)
+    types = entity_types()
+    declared: dict[str, Known] = {}  # a first pass: who declares what
+    for path, refused in expand_paths(paths):
+        for document in _documents(path, refused, timer):
+            if not isinstance(document, InputRejected):
+                for entity_id, type_name in declared_ids(document.data).items():
+                    if type_name in types and entity_id not in declared:
+                        declared[entity_id] = Known((types[type_name],), None,
+                                                    f"file {document.source}")
     for path, refused in expand_paths(paths):
         for document in _documents(path, refused, timer):
             if isinstance(document, InputRejected):
                 outcome = Outcome(_source(path, document), "rejected",
                                   findings=document.findings)
             else:
+                names = referenced_ids(document.data) | set(declared_ids(document.data))
+                known = {i: declared[i] for i in names if i in declared
+                         and declared[i].where != f"file {document.source}"}
                 try:
-                    prepared = prepare(document, iris, timer, reasoner=reasoner)
+                    prepared = prepare(document, iris, timer, reasoner=reasoner, known=known)
                     outcome = Outcome(document.source, "valid", prepared.article_id,
                                       asserted=len(prepared.mapped.graph),
                                       inferred=len(prepared.inferred))
@@ -303,11 +364,12 @@ def _displayable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def provenance(ready: Ready, iris: Iris, loaded_at: datetime) -> Graph:
+def provenance(ready: Ready, iris: Iris, loaded_at: datetime, order: int) -> Graph:
     aid = ready.article_id
     article = iris.article(aid)
     graph = Graph()
     graph.add((article, RDF.type, KG.Article))
+    graph.add((article, KG.loadOrder, Literal(order)))
     graph.add((article, KG.sourceFile, Literal(_displayable(Path(ready.path).name))))
     graph.add((article, KG.sourceSha256, Literal(ready.sha256)))
     graph.add((article, KG.loadedAt, Literal(loaded_at.isoformat(timespec="seconds"),
@@ -320,11 +382,24 @@ def provenance(ready: Ready, iris: Iris, loaded_at: datetime) -> Graph:
     return graph
 
 
-def _stored_state(store: Store, iris: Iris, article_id: str) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class _Stored:
+    sha256: str | None = None
+    ontology: str | None = None
+    file: str | None = None
+    order: int | None = None
+
+
+def _stored_state(store: Store, iris: Iris, article_id: str) -> _Stored:
     graph = iris.provenance_graph(article_id)
     article = iris.article(article_id)
-    return (store.value(graph, article, KG.sourceSha256),
-            store.value(graph, article, KG.ontologyVersion))
+    sha = store.value(graph, article, KG.sourceSha256)
+    if sha is None:
+        return _Stored()
+    order = store.value(graph, article, KG.loadOrder)
+    return _Stored(sha, store.value(graph, article, KG.ontologyVersion),
+                   store.value(graph, article, KG.sourceFile),
+                   int(order) if order is not None else None)
 
 
 def _article_id_hint(facts: FactsFile) -> str | None:
@@ -359,15 +434,16 @@ def load(
     timer = _Timer(report.seconds)
     bg = background(iris)
     ensure_background(store, bg)
+    index = EntityIndex(store, iris, bg)
 
     def done(outcome: Outcome) -> None:
         report.outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)
 
-    writer = _Writer(store, iris, timer, done, batch_quads, batch_seconds)
+    writer = _Writer(store, iris, timer, done, batch_quads, batch_seconds, index)
     seen: dict[str, str] = {}
-    window: deque[Outcome | tuple[Future[Result], FactsFile, str | None]] = deque()
+    window: deque[Outcome | tuple[Future[Result], FactsFile, _Stored]] = deque()
     limit = max(1, jobs) * 4  # articles in flight: keeps workers busy, memory bounded
 
     def settle(block: bool) -> None:
@@ -377,11 +453,11 @@ def load(
             if isinstance(head, Outcome):
                 writer.emit(window.popleft())  # type: ignore[arg-type]
                 continue
-            future, facts, stored_sha = head
+            future, facts, stored = head
             if not block and not future.done() and len(window) < limit:
                 return
             window.popleft()
-            _commit(writer, facts, stored_sha, future.result(), report)
+            _commit(writer, facts, stored, future.result(), report)
 
     with _deferred_interrupt() as interrupted, preparer(jobs, iris, reasoner) as workers:
         try:
@@ -394,7 +470,10 @@ def load(
                     if isinstance(admitted, Outcome):
                         window.append(admitted)
                     else:
-                        window.append((workers.submit(admitted[0]), *admitted))
+                        facts, stored = admitted
+                        known = writer.known_for(facts)
+                        writer.in_flight(facts)
+                        window.append((workers.submit(facts, known), facts, stored))
                     settle(block=False)
                 if report.interrupted:
                     break
@@ -406,32 +485,109 @@ def load(
 
 
 class _Writer:
-    """Commits prepared articles: new ones in bulk batches, reloads one update each."""
+    """Commits prepared articles: new ones in bulk batches, reloads one update each.
+
+    It also keeps the store's entities (see :mod:`kgload.entities`): what an article says
+    about an entity is recorded as claims when the article is added, and the entities'
+    resolved descriptions are written with the batch that changed them.
+    """
 
     def __init__(self, store: Store, iris: Iris, timer: _Timer,
                  done: Callable[[Outcome], None], batch_quads: int,
-                 batch_seconds: float) -> None:
+                 batch_seconds: float, index: EntityIndex) -> None:
         self.store, self.iris, self.timer, self.done = store, iris, timer, done
         self.batch_quads, self.batch_seconds = batch_quads, batch_seconds
+        self.index = index
         self.quads: list[Any] = []
         self.articles: dict[str, list[URIRef]] = {}
         self.outcomes: list[Outcome] = []
         self.started = time.monotonic()
+        self.types = entity_types()
+        self.registry = set(load_registry().types)
+        self.pending: dict[str, list[tuple[str, Known]]] = {}  # declared by articles in flight
 
-    def add(self, ready: Ready, outcome: Outcome, reload: bool) -> None:
+    # ------------------------------------------------------------ what is known
+
+    def known_for(self, facts: FactsFile) -> dict[str, Known]:
+        """The entities declared elsewhere that a file names (for its checks)."""
+        out: dict[str, Known] = {}
+        names = referenced_ids(facts.data) | set(declared_ids(facts.data))
+        for entity_id in sorted(names - self.registry):
+            known = self.index.known(self.iris.entity(entity_id))
+            if known is None and self.pending.get(entity_id):
+                known = self.pending[entity_id][0][1]
+            if known is not None:
+                out[entity_id] = known
+        return out
+
+    def in_flight(self, facts: FactsFile) -> None:
+        for entity_id, type_name in declared_ids(facts.data).items():
+            if type_name in self.types:
+                self.pending.setdefault(entity_id, []).append(
+                    (facts.source, Known((self.types[type_name],), None,
+                                         f"file {facts.source}")))
+
+    def landed(self, facts: FactsFile) -> None:
+        for entity_id in declared_ids(facts.data):
+            entries = [e for e in self.pending.get(entity_id, []) if e[0] != facts.source]
+            if entries:
+                self.pending[entity_id] = entries
+            else:
+                self.pending.pop(entity_id, None)
+
+    def recheck(self, facts: FactsFile, prepared_context: Iterable[Any]) -> list[Finding]:
+        """What the committed store says now against a file prepared a moment ago.
+
+        Articles are prepared ahead of the commit (several at a time with ``--jobs``): an
+        entity it used may have been declared only by a file that was then rejected, and
+        two files in flight may declare one id with clashing types.
+        """
+        findings = []
+        for node in sorted(prepared_context):
+            if self.index.known(node) is None:
+                entity_id = unquote(str(node)[len(self.iris.base + "entity/"):])
+                where = facts.position(_first_reference(facts.data, entity_id))
+                line, column = where or (None, None)
+                findings.append(Finding(
+                    facts.path, f'refers to the entity "{entity_id}", which only a file that '
+                    "was rejected in this run declares; declare it here or load that file "
+                    "first", "unknown-entity", line, column))
+        declared = {i: k for i in declared_ids(facts.data)
+                    if (k := self.index.known(self.iris.entity(i))) is not None}
+        bg = background(self.iris)
+        return findings + type_conflicts(facts, declared, bg)
+
+    # ------------------------------------------------------------ writing
+
+    def add(self, ready: Ready, outcome: Outcome, stored: _Stored) -> None:
         aid = ready.article_id
+        article = self.iris.article(aid)
+        reload = stored.sha256 is not None or self.store.ox.contains_named_graph(
+            to_ox(self.iris.asserted_graph(aid)))
+        if reload:
+            self.flush()  # the store's entities must be current before the old claims go
+        order = stored.order if stored.order is not None else self.index.take_order()
+        links, inferred_links = claim_links(self.iris, article, ready.parts)
         graphs: dict[URIRef, Any] = {
-            self.iris.asserted_graph(aid): ready.asserted,
-            self.iris.inferred_graph(aid): ready.inferred,
-            self.iris.provenance_graph(aid): provenance(ready, self.iris, datetime.now(UTC)),
+            self.iris.asserted_graph(aid): [*ready.parts.asserted, *links],
+            self.iris.inferred_graph(aid): [*ready.parts.inferred, *inferred_links],
+            self.iris.provenance_graph(aid): provenance(ready, self.iris, datetime.now(UTC),
+                                                        order),
         }
         if reload:  # the old graphs go and the new ones come in one transaction
             with self.timer("write"):
-                self.store.replace_graphs({name: _as_graph(triples)
-                                           for name, triples in graphs.items()})
+                self.index.remove_article(article, graphs)
+                outcome.notes = self.index.add_article(order, ready.parts.claims,
+                                                       ready.parts.inferred_claims)
+                update = replace_graphs_update({name: _as_graph(triples)
+                                                for name, triples in graphs.items()})
+                entities = self.index.pending_update()
+                self.store.update(update + (" ;\n" + entities if entities else ""))
             self.done(outcome)
             return
         with self.timer("write"):
+            outcome.notes = self.index.add_article(order, ready.parts.claims,
+                                                   ready.parts.inferred_claims)
             for name, graph in graphs.items():
                 graph_node = to_ox(name)
                 self.quads.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_node)
@@ -453,11 +609,23 @@ class _Writer:
         if self.articles:
             log.info("writing %d articles (%d quads)", len(self.articles), len(self.quads))
             with self.timer("write"):
-                self.store.bulk_write(self.articles, self.quads)
+                self.store.bulk_write(self.articles, self.quads,
+                                      then=self.index.pending_quads(), base=self.iris.base)
         for outcome in self.outcomes:
             self.done(outcome)
         self.quads, self.articles, self.outcomes = [], {}, []
         self.started = time.monotonic()
+
+
+def _first_reference(data: Any, entity_id: str) -> tuple[Any, ...]:
+    """Where a document first names an entity (for a finding's line)."""
+    for i, action in enumerate(data.get("actions") or []):
+        for key in ("agents", "targets", "places", "attributed_to"):
+            for j, participant in enumerate(action.get(key) or []):
+                ref = participant.get("ref") if isinstance(participant, dict) else participant
+                if ref == entity_id:
+                    return ("actions", i, key, j)
+    return ("entities",)
 
 
 @contextmanager
@@ -486,47 +654,95 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
 
 
 def _admit(writer: _Writer, path: Path, document: FactsFile | InputRejected, force: bool,
-           seen: dict[str, str]) -> Outcome | tuple[FactsFile, str | None]:
+           seen: dict[str, str]) -> Outcome | tuple[FactsFile, _Stored]:
     """An outcome at once (rejected, duplicate, unchanged), or the article to prepare."""
     if isinstance(document, InputRejected):
         return Outcome(_source(path, document), "rejected", findings=document.findings)
     facts = document
     hint = _article_id_hint(facts)
+    line, column = facts.position(("article", "id")) or (None, None)
     if hint is not None and hint in seen:
-        line, column = facts.position(("article", "id")) or (None, None)
         return Outcome(facts.source, "rejected", findings=[Finding(
             facts.path, f'the article id "{hint}" appears twice in this run (first in '
             f"{seen[hint]})", "duplicate-article", line, column, hint)])
-    stored_sha, stored_ontology = (
-        _stored_state(writer.store, writer.iris, hint) if hint else (None, None))
-    if not force and stored_sha == facts.sha256 and stored_ontology == ontology_version():
+    stored = _stored_state(writer.store, writer.iris, hint) if hint else _Stored()
+    if not force and stored.sha256 == facts.sha256 and stored.ontology == ontology_version():
         return Outcome(facts.source, "unchanged", hint)
+    name = _displayable(Path(facts.path).name)
+    if (not force and stored.sha256 is not None and stored.sha256 != facts.sha256
+            and stored.file is not None and stored.file != name):
+        # another file with other content: most likely a clash of ids, not an edit
+        return Outcome(facts.source, "rejected", findings=[Finding(
+            facts.path, f'the article id "{hint}" is already loaded from the file '
+            f"{stored.file}, with other content; give this article another id, or pass "
+            "--force to replace the stored article with this file", "article-id-taken",
+            line, column, hint)])
     if hint is not None:
         seen[hint] = facts.source
-    return facts, stored_sha
+    return facts, stored
 
 
-def _commit(writer: _Writer, facts: FactsFile, stored_sha: str | None, result: Result,
+def _commit(writer: _Writer, facts: FactsFile, stored: _Stored, result: Result,
             report: LoadReport) -> None:
     status, payload, seconds = result
     for stage, spent in seconds.items():
         report.seconds[stage] = report.seconds.get(stage, 0.0) + spent
-    if status == "rejected":
-        writer.emit(Outcome(facts.source, "rejected", findings=payload))
-        return
-    ready: Ready = payload
-    # a stored article (or graphs of that name from elsewhere) is replaced atomically
-    reload = stored_sha is not None or writer.store.ox.contains_named_graph(
-        to_ox(writer.iris.asserted_graph(ready.article_id)))
-    writer.add(ready, Outcome(facts.source, "reloaded" if stored_sha else "loaded",
-                              ready.article_id, asserted=len(ready.asserted),
-                              inferred=len(ready.inferred)), reload)
+    try:
+        if status == "rejected":
+            writer.emit(Outcome(facts.source, "rejected", findings=payload))
+            return
+        ready: Ready = payload
+        findings = writer.recheck(facts, ready.context)
+        if findings:
+            writer.emit(Outcome(facts.source, "rejected", findings=findings))
+            return
+        writer.add(ready, Outcome(facts.source, "reloaded" if stored.sha256 else "loaded",
+                                  ready.article_id, asserted=ready.asserted,
+                                  inferred=ready.inferred), stored)
+    finally:
+        writer.landed(facts)
 
 
 def remove(store: Store, article_id: str, iris: Iris | None = None) -> bool:
-    """Remove an article's graphs in one update; False if it was not in the store."""
+    """Remove an article in one update; False if it was not in the store.
+
+    What only this article said of an entity goes with it, and the entities it spoke of
+    are resolved again from the articles that remain. Refused (:class:`Refused`) when
+    the article is the only one to declare an entity that other articles use.
+    """
     iris = iris or Iris()
-    if _stored_state(store, iris, article_id)[0] is None:
+    if _stored_state(store, iris, article_id).sha256 is None:
         return False
-    store.drop_graphs(iris.article_graphs(article_id))
+    bg = background(iris)
+    index = EntityIndex(store, iris, bg)
+    article = iris.article(article_id)
+    graphs = iris.article_graphs(article_id)
+    index.remove_article(article, graphs)
+    orphans = [e for e in sorted(index.changed)
+               if e not in index.sem.registry_named and index.known(e) is None]
+    users = _users(store, iris, orphans, set(graphs))
+    if users:
+        lines = [f'"{unquote(str(e)[len(iris.base + "entity/"):])}" (used by '
+                 f'{", ".join(sorted(a))})' for e, a in users.items()]
+        raise Refused(f'cannot remove "{article_id}": it is the only article that declares '
+                      f"{'; '.join(lines)}. Remove those articles first, or load a file "
+                      "that declares these entities, then remove it.")
+    entities = index.pending_update()
+    drops = " ;\n".join(f"DROP SILENT GRAPH {to_ox(g)}" for g in graphs)
+    store.update(drops + (" ;\n" + entities if entities else ""))
     return True
+
+
+def _users(store: Store, iris: Iris, entities: list[Any], own: set[URIRef]
+           ) -> dict[Any, set[str]]:
+    """The other articles whose graphs name these entities."""
+    out: dict[Any, set[str]] = {}
+    for entity in entities:
+        for quad in store.ox.quads_for_pattern(None, None, to_ox(entity), None):
+            graph = quad.graph_name
+            if not isinstance(graph, ox.NamedNode) or URIRef(graph.value) in own:
+                continue
+            other = iris.article_id_of_graph(graph.value)
+            if other is not None:
+                out.setdefault(entity, set()).add(other)
+    return out

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+from rdflib import RDF
+
 from .mapping import Iris
 from .store import Store
 from .vocab import KG_IRI
@@ -19,6 +22,11 @@ def store_stats(store: Store, iris: Iris) -> list[list[object]]:
         ["quads (all graphs)", store.count()],
         ["asserted triples (articles)", asserted],
         ["inferred triples (articles)", inferred],
+        ["entity descriptions (triples, once each)", store.count(iris.entities_graph)
+         + store.count(iris.entities_inferred_graph)],
+        ["claims (distinct statements articles make about entities)",
+         sum(1 for _ in store.ox.quads_for_pattern(
+             None, ox.NamedNode(str(RDF.subject)), None, ox.NamedNode(iris.claims_graph)))],
     ]
     counts = store.query(
         f"""PREFIX kg: <{KG_IRI}>

@@ -208,18 +208,30 @@ class Store:
     # with a journal present had a bulk write interrupted: those graphs are dropped (in
     # one atomic update) before anything else, so every article is whole or absent.
 
-    def bulk_write(self, articles: dict[str, list[URIRef]], quads: list[Any]) -> None:
-        """Write new articles' quads (their graphs must not exist yet), crash-safely."""
+    def bulk_write(self, articles: dict[str, list[URIRef]], quads: list[Any], *,
+                   then: tuple[str, list[Any]] = ("", []), base: str | None = None) -> None:
+        """Write new articles' quads (their graphs must not exist yet), crash-safely.
+
+        ``then`` changes the shared graphs under ``base`` (the entities the articles
+        speak of): an update that deletes, then quads to add; it runs after the bulk
+        write, before the journal goes. If the process dies before, the next open drops
+        the articles' graphs and rebuilds the shared graphs from the articles that remain.
+        """
         if not quads:
             return
         graphs = [str(g) for names in articles.values() for g in names]
-        self._write_journal({"articles": list(articles), "graphs": graphs})
+        self._write_journal({"articles": list(articles), "graphs": graphs, "base": base})
         try:
             self.ox.bulk_extend(quads)
+            deletes, more = then
+            if deletes:
+                self.ox.update(deletes)
+            if more:
+                self.ox.bulk_extend(more)
             self.ox.flush()
         except OSError as exc:
             with suppress(OSError):  # if this fails too, the journal stays: next open rolls back
-                self._rollback(graphs)
+                self._rollback(graphs, base if any(then) else None)
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
         self._clear_journal()
 
@@ -241,9 +253,14 @@ class Store:
         (self.path / JOURNAL_NAME).unlink(missing_ok=True)
         _fsync_dir(self.path)
 
-    def _rollback(self, graphs: list[str]) -> None:
+    def _rollback(self, graphs: list[str], base: str | None = None) -> None:
         if graphs:
             self.update(" ;\n".join(f"DROP SILENT GRAPH {ox.NamedNode(g)}" for g in graphs))
+            self.ox.flush()
+        if base:
+            from .entities import rebuild_store  # the shared graphs follow the articles
+
+            rebuild_store(self, base)
             self.ox.flush()
         self._clear_journal()
 
@@ -254,10 +271,13 @@ class Store:
         try:
             content = json.loads(path.read_text(encoding="utf-8"))
             graphs, articles = list(content["graphs"]), list(content["articles"])
+            base = content.get("base")
+            if base is not None and not isinstance(base, str):
+                raise TypeError("base is not a string")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the store's journal {path} is unreadable ({exc}); the last "
                              "load was interrupted and cannot be rolled back safely") from exc
-        self._rollback(graphs)
+        self._rollback(graphs, base)
         return articles
 
     def drop_graphs(self, names: Iterable[URIRef]) -> None:

@@ -25,6 +25,7 @@ class KG(DefinedNamespace):
     Article: URIRef
     CameoScheme: URIRef
     Entity: URIRef
+    HappenedAction: URIRef
     Mention: URIRef
     Quantity: URIRef
     RoleAssignment: URIRef
@@ -52,6 +53,7 @@ class KG(DefinedNamespace):
     precision: URIRef
     refersTo: URIRef
     reportedIn: URIRef
+    reportsEvent: URIRef
     roleIn: URIRef
     status: URIRef
     target: URIRef
@@ -64,6 +66,10 @@ class KG(DefinedNamespace):
     cameoFamily: URIRef
     quadClass: URIRef
     derivesRelation: URIRef
+    derivesMutualRelation: URIRef
+    firstAssertedOrder: URIRef
+    firstInferredOrder: URIRef
+    loadOrder: URIRef
     certain: URIRef
     demonym: URIRef
     descriptor: URIRef

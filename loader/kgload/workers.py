@@ -22,17 +22,22 @@ from .mapping import Iris
 Result = tuple[str, Any, dict[str, float]]
 
 
-def prepare_task(facts: FactsFile, base: str, reasoner: str) -> Result:
-    """Prepare one article; never raises for bad input (findings are returned)."""
+def prepare_task(facts: FactsFile, base: str, reasoner: str,
+                 known: dict[str, Any] | None = None) -> Result:
+    """Prepare one article; never raises for bad input (findings are returned).
+
+    ``known``: the entities declared elsewhere that the file names (see ``prepare``).
+    """
     from .pipeline import STAGES, _Timer, prepare
 
     seconds = dict.fromkeys(STAGES, 0.0)
+    iris = Iris(base)
     try:
-        prepared = prepare(facts, Iris(base), _Timer(seconds), reasoner=reasoner)
+        prepared = prepare(facts, iris, _Timer(seconds), reasoner=reasoner, known=known)
     except InputRejected as exc:
         findings: list[Finding] = exc.findings
         return "rejected", findings, seconds
-    return "ready", prepared.ready(), seconds
+    return "ready", prepared.ready(iris), seconds
 
 
 def _warm(base: str) -> None:
@@ -49,9 +54,9 @@ class _InProcess:
     def __init__(self, base: str, reasoner: str) -> None:
         self.base, self.reasoner = base, reasoner
 
-    def submit(self, facts: FactsFile) -> Future[Result]:
+    def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Result]:
         future: Future[Result] = Future()
-        future.set_result(prepare_task(facts, self.base, self.reasoner))
+        future.set_result(prepare_task(facts, self.base, self.reasoner, known))
         return future
 
 
@@ -59,8 +64,8 @@ class _Pool:
     def __init__(self, executor: ProcessPoolExecutor, base: str, reasoner: str) -> None:
         self.executor, self.base, self.reasoner = executor, base, reasoner
 
-    def submit(self, facts: FactsFile) -> Future[Result]:
-        return self.executor.submit(prepare_task, facts, self.base, self.reasoner)
+    def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Result]:
+        return self.executor.submit(prepare_task, facts, self.base, self.reasoner, known)
 
 
 @contextmanager
