@@ -247,9 +247,15 @@ def referenced_ids(data: Any) -> set[str]:
 
 def declared_ids(data: Any) -> dict[str, str]:
     """The entities a facts document declares: id -> type name."""
+    return {i: t for i, (t, _) in declarations(data).items()}
+
+
+def declarations(data: Any) -> dict[str, tuple[str, str | None]]:
+    """The entities a facts document declares: id -> (type name, name)."""
     if not isinstance(data, dict):
         return {}
-    return {e["id"]: e["type"] for e in data.get("entities") or []
+    return {e["id"]: (e["type"], e["name"] if isinstance(e.get("name"), str) else None)
+            for e in data.get("entities") or []
             if isinstance(e, dict) and isinstance(e.get("id"), str)
             and isinstance(e.get("type"), str)}
 

@@ -260,6 +260,10 @@ def _summary(ctx: click.Context, report: Any, ok: str) -> None:
     if ok == "loaded":
         parts.append(f"{report.count('unchanged')} unchanged")
     parts.append(f"{len(report.rejected)} rejected")
+    if report.skipped:
+        names = ", ".join(Path(p).name for p in report.skipped[:3])
+        more = ", ..." if len(report.skipped) > 3 else ""
+        parts.append(f"{len(report.skipped)} skipped (not facts files: {names}{more})")
     _say(ctx, ", ".join(parts) + ".")
     if report.rejected and ok == "loaded":
         _say(ctx, "not loaded: " + ", ".join(o.source for o in report.rejected), level=-1)
@@ -558,6 +562,36 @@ def articles(ctx: click.Context, fmt: str) -> None:
         rows = [[a.article_id, a.source_file, a.loaded_at, a.triples, a.sha256[:12]]
                 for a in store.articles()]
     click.echo(render(["article", "file", "loaded at", "triples", "sha256"], rows, fmt), nl=False)
+
+
+@main.command()
+@click.argument("search", required=False)
+@click.option("--duplicates", is_flag=True,
+              help="List entities that share a Wikidata id, ISO 3166 code or CAMEO actor "
+                   "code instead (likely the same thing under two ids).")
+@click.option("--no-registry", is_flag=True, help="Only entities that articles declare.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N rows.")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.pass_context
+def entities(ctx: click.Context, search: str | None, duplicates: bool, no_registry: bool,
+             limit: int | None, fmt: str) -> None:
+    """List or search the store's entities (SEARCH: part of an id, name or alias).
+
+    One row per entity, with its types, its one name, its aliases, its codes and the
+    number of articles that declare it or name it in a fact, most mentioned first.
+    """
+    from .catalog import COLUMNS, DUPLICATE_COLUMNS, likely_duplicates
+    from .catalog import entities as list_entities
+    from .render import render
+
+    iris = _obj(ctx)["iris"]
+    with _open(ctx, write=False) as store:
+        if duplicates:
+            header, rows = DUPLICATE_COLUMNS, likely_duplicates(store, iris)
+        else:
+            found = list_entities(store, iris, search, include_registry=not no_registry)
+            header, rows = COLUMNS, [e.row() for e in found]
+    click.echo(render(header, rows[:limit] if limit else rows, fmt), nl=False)
 
 
 @main.command()

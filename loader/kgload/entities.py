@@ -51,6 +51,7 @@ _LOCAL_PREDICATES = frozenset({KG.evidence})
 _SINGLE_VALUED = (KG.iso3166Alpha3, KG.capital)
 # codes that identify a thing: two entities sharing one are likely the same thing
 IDENTIFYING = (KG.wikidataId, KG.iso3166Alpha3, KG.cameoActorCode)
+_TELLING = (KG.wikidataId, KG.iso3166Alpha3)  # CAMEO codes name roles: shared by many
 _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = RDF.subject, RDF.predicate, RDF.object
 
 
@@ -314,6 +315,13 @@ class EntityIndex:
                              f"{to_ox(KG.loadOrder)} ?n }} }}", union=False)
         top = next(iter(answer))["max"]
         self.next_order = int(top.value) + 1 if top is not None else 1
+        # Wikidata and ISO codes name one thing: a second entity with one is worth a note
+        self.codes: dict[tuple[Any, Any], set[Any]] = {}
+        for graph in (iris.registry_graph, iris.entities_graph):
+            for prop in _TELLING:
+                for quad in store.ox.quads_for_pattern(None, to_ox(prop), None, to_ox(graph)):
+                    key = (prop, from_ox(quad.object))
+                    self.codes.setdefault(key, set()).add(from_ox(quad.subject))
 
     # -------------------------------------------------------------- reading
 
@@ -411,6 +419,15 @@ class EntityIndex:
                     self._set(st, claim)
         for entity, old_view in before.items():
             notes += self._differences(entity, old_view, claims)
+        for s, p, o in claims:
+            if p in _TELLING:
+                others = self.codes.setdefault((p, o), set())
+                if others - {s}:
+                    names = ", ".join(f'"{_local(self.iris, e)}"' for e in sorted(others - {s}))
+                    notes.append(f'"{_local(self.iris, s)}" has the {_name(p)} {o}, like '
+                                 f"{names}: likely the same thing under two ids (`kgload "
+                                 "entities --duplicates` lists them)")
+                others.add(s)
         return notes
 
     def _differences(self, entity: Any, old: set[Triple], claims: list[Triple]) -> list[str]:

@@ -120,7 +120,7 @@ def _article_quads(store: Store, iris: Iris, names: list[URIRef]) -> Iterator[An
                  for part in parts]
         if all(terms):
             s, p, o = (t.object for t in terms if t is not None)
-            yield ox.Quad(s, p, o, quad.graph_name)
+            yield ox.Quad(s, p, o, quad.graph_name)  # type: ignore[arg-type]
 
 
 def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat) -> dict[str, int]:

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from . import __version__
-from .check import CheckedFacts, check_facts, declared_ids, referenced_ids
+from .check import CheckedFacts, check_facts, declarations, declared_ids, referenced_ids
 from .entities import EntityIndex, Known, Split, claim_links, split, type_conflicts
 from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile, read_documents
@@ -107,6 +107,7 @@ class LoadReport:
     outcomes: list[Outcome] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     interrupted: bool = False
+    skipped: list[str] = field(default_factory=list)  # files in folders that are not facts
 
     def count(self, *statuses: str) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
@@ -135,7 +136,10 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | 
     """Facts files named on the command line, folders expanded (sorted, not following links).
 
     Yields ``(path, None)`` for each file to read, or ``(path, finding)`` for an entry
-    that is refused (a symbolic link inside a folder, a missing path).
+    that is refused (a symbolic link inside a folder, a missing path) or skipped (rule
+    ``not-facts``: a file found in a folder that is not a facts file, such as a corpus
+    generator's ``manifest.json``: no ``format_version`` and no ``article`` in it). A
+    file named on the command line is always read as a facts file.
     """
     for given in paths:
         path = Path(given)
@@ -152,6 +156,10 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | 
                         "links out of the folders it is given (name the target directly)",
                         "symlink",
                     )
+                elif not _looks_like_facts(child):
+                    yield child, Finding(str(child), "not a facts file (it has no "
+                                         "format_version and no article): skipped",
+                                         "not-facts", severity="info")
                 else:
                     yield child, None
             if not found:
@@ -159,6 +167,24 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | 
                                     f"({', '.join(FACTS_SUFFIXES)})", "empty-folder")
         else:
             yield path, None
+
+
+_FACTS_KEYS = re.compile(rb"(?m)^\s*\"?(format_version|article)\"?\s*:|[{,]\s*\""
+                         rb"(format_version|article)\"\s*:")
+
+
+def _looks_like_facts(path: Path) -> bool:
+    """Whether a file found in a folder may be a facts file (a cheap look at its keys)."""
+    if path.suffix.lower() == ".jsonl":
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError:
+        return True  # let the reader report it
+    if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True  # UTF-16 or binary: the reader says what is wrong with it
+    return _FACTS_KEYS.search(head) is not None
 
 
 def _walk(folder: Path) -> Iterator[Path]:
@@ -175,7 +201,8 @@ def _documents(path: Path, refused: Finding | None,
                timer: _Timer) -> Iterator[FactsFile | InputRejected]:
     """The articles of one input: a file, each line of a JSON Lines file, or a refusal."""
     if refused:
-        yield InputRejected([refused])
+        if refused.rule != "not-facts":
+            yield InputRejected([refused])
         return
     documents = read_documents(path)
     while True:
@@ -299,11 +326,13 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
     for path, refused in expand_paths(paths):
         for document in _documents(path, refused, timer):
             if not isinstance(document, InputRejected):
-                for entity_id, type_name in declared_ids(document.data).items():
+                for entity_id, (type_name, name) in declarations(document.data).items():
                     if type_name in types and entity_id not in declared:
-                        declared[entity_id] = Known((types[type_name],), None,
+                        declared[entity_id] = Known((types[type_name],), name,
                                                     f"file {document.source}")
     for path, refused in expand_paths(paths):
+        if refused is not None and refused.rule == "not-facts":
+            report.skipped.append(str(path))
         for document in _documents(path, refused, timer):
             if isinstance(document, InputRejected):
                 outcome = Outcome(_source(path, document), "rejected",
@@ -462,6 +491,8 @@ def load(
     with _deferred_interrupt() as interrupted, preparer(jobs, iris, reasoner) as workers:
         try:
             for path, refused in expand_paths(paths):
+                if refused is not None and refused.rule == "not-facts":
+                    report.skipped.append(str(path))
                 for document in _documents(path, refused, timer):
                     if interrupted():
                         report.interrupted = True
@@ -521,10 +552,10 @@ class _Writer:
         return out
 
     def in_flight(self, facts: FactsFile) -> None:
-        for entity_id, type_name in declared_ids(facts.data).items():
+        for entity_id, (type_name, name) in declarations(facts.data).items():
             if type_name in self.types:
                 self.pending.setdefault(entity_id, []).append(
-                    (facts.source, Known((self.types[type_name],), None,
+                    (facts.source, Known((self.types[type_name],), name,
                                          f"file {facts.source}")))
 
     def landed(self, facts: FactsFile) -> None:
