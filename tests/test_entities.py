@@ -280,3 +280,21 @@ def test_a_folder_load_skips_files_that_are_not_facts(tmp_path: Path,
         in result.output
     named = invoke("load", folder / "manifest.json", store=tmp_path / "s")
     assert named.exit_code == REJECTED  # named on the command line: read as facts
+
+
+def test_an_intent_to_mend_ties_derives_no_cooperation(tmp_path: Path) -> None:
+    intent = """
+id: mend-ties
+type: ExpressIntentToCooperate
+agents: [alice-smith]
+targets: [colombia]
+status: occurred
+evidence: "Alice Smith said she wants to mend ties with Colombia"
+"""
+    talks = intent.replace("mend-ties", "talks").replace("ExpressIntentToCooperate", "Consult")
+    with Store(tmp_path / "s", write=True) as store:
+        load(store, [write(tmp_path, "i.yaml", "intent", [ALICE], [intent])], IRIS)
+        ask = f"ASK {{ <{ENTITY}alice-smith> kg:cooperatedWith <{ENTITY}colombia> }}"
+        assert not store.query(f"PREFIX kg: <{KG}>\n{ask}")
+        load(store, [write(tmp_path, "t.yaml", "talks", [], [talks])], IRIS)
+        assert store.query(f"PREFIX kg: <{KG}>\n{ask}")
