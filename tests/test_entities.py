@@ -298,3 +298,18 @@ evidence: "Alice Smith said she wants to mend ties with Colombia"
         assert not store.query(f"PREFIX kg: <{KG}>\n{ask}")
         load(store, [write(tmp_path, "t.yaml", "talks", [], [talks])], IRIS)
         assert store.query(f"PREFIX kg: <{KG}>\n{ask}")
+
+
+def test_articles_in_flight_see_what_earlier_files_declare(tmp_path: Path,
+                                                           files: dict[str, Path]) -> None:
+    """With --jobs, a file is checked before the file that declares its entity lands."""
+    with Store(tmp_path / "s", write=True) as store:
+        report = load(store, [files["first"], files["user"]], IRIS, jobs=2)
+        assert [o.status for o in report.outcomes] == ["loaded", "loaded"]
+    broken = write(tmp_path / "b", "first.yaml", "first-broken", [ALICE],
+                   [threat("t1").replace("targets: [colombia]", "targets: [nobody-at-all]")])
+    with Store(tmp_path / "s2", write=True) as store:
+        report = load(store, [broken, files["user"]], IRIS, jobs=2)
+        assert [o.status for o in report.outcomes] == ["rejected", "rejected"]
+        assert "only a file that was rejected in this run declares" in \
+            report.outcomes[1].findings[0].message
