@@ -137,9 +137,9 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | 
 
     Yields ``(path, None)`` for each file to read, or ``(path, finding)`` for an entry
     that is refused (a symbolic link inside a folder, a missing path) or skipped (rule
-    ``not-facts``: a file found in a folder that is not a facts file, such as a corpus
-    generator's ``manifest.json``: no ``format_version`` and no ``article`` in it). A
-    file named on the command line is always read as a facts file.
+    ``not-facts``: a JSON file found in a folder that is not a facts file, such as a
+    corpus generator's ``manifest.json``: no ``format_version`` and no ``article`` key in
+    it). A file named on the command line is always read as a facts file.
     """
     for given in paths:
         path = Path(given)
@@ -169,21 +169,25 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | 
             yield path, None
 
 
-_FACTS_KEYS = re.compile(rb"(?m)^\s*\"?(format_version|article)\"?\s*:|[{,]\s*\""
-                         rb"(format_version|article)\"\s*:")
+_FACTS_KEYS = re.compile(rb'"(format_version|article)"\s*:')
 
 
 def _looks_like_facts(path: Path) -> bool:
-    """Whether a file found in a folder may be a facts file (a cheap look at its keys)."""
-    if path.suffix.lower() == ".jsonl":
+    """Whether a JSON file found in a folder may be a facts file (a cheap look at its keys).
+
+    Only JSON is skipped this way (a folder of facts may hold other JSON: a corpus
+    manifest, a tool's settings); a YAML file in a facts folder is a facts file, and an
+    empty or undecodable file is read so that the reader says what is wrong with it.
+    """
+    if path.suffix.lower() != ".json":
         return True
     try:
         with path.open("rb") as handle:
             head = handle.read(1 << 16)
     except OSError:
-        return True  # let the reader report it
-    if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return True  # UTF-16 or binary: the reader says what is wrong with it
+        return True
+    if not head.strip() or b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return True
     return _FACTS_KEYS.search(head) is not None
 
 
