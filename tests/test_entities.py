@@ -313,3 +313,10 @@ def test_articles_in_flight_see_what_earlier_files_declare(tmp_path: Path,
         assert [o.status for o in report.outcomes] == ["rejected", "rejected"]
         assert "only a file that was rejected in this run declares" in \
             report.outcomes[1].findings[0].message
+
+
+def test_a_difference_is_told_once(tmp_path: Path, files: dict[str, Path]) -> None:
+    third = write(tmp_path / "c", "third.yaml", "third", [ALICE_AGAIN], [threat("t9")])
+    with Store(tmp_path / "s", write=True) as store:
+        report = load(store, [files["first"], files["second"], third], IRIS)
+        assert [len(o.notes) for o in report.outcomes] == [0, 1, 0]

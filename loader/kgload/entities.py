@@ -404,10 +404,13 @@ class EntityIndex:
         notes = []
         before = {e: self.view(e)[0] for e in {t[0] for t in claims}
                   if any(c.asserted is not None for c in self.claims[e].values())}
+        fresh: list[Triple] = []  # statements no article in the store made before
         for triples, asserted in ((claims, True), (inferred_claims, False)):
             for triple in triples:
                 st = statement_iri(self.iris, triple)
                 old = self.claims[triple[0]].get(st)
+                if asserted and (old is None or old.asserted is None):
+                    fresh.append(triple)
                 claim = Claim(triple, old.asserted if old else None,
                               old.inferred if old else None)
                 if asserted:
@@ -417,8 +420,8 @@ class EntityIndex:
                 if old is None or (old.asserted, old.inferred) != (claim.asserted,
                                                                   claim.inferred):
                     self._set(st, claim)
-        for entity, old_view in before.items():
-            notes += self._differences(entity, old_view, claims)
+        for entity, old_view in before.items():  # each difference is told once
+            notes += self._differences(entity, old_view, fresh)
         for s, p, o in claims:
             if p in _TELLING:
                 others = self.codes.setdefault((p, o), set())
