@@ -49,6 +49,7 @@ Triple = tuple[Any, Any, Any]
 # statements about an entity that stay with the article: its own words
 _LOCAL_PREDICATES = frozenset({KG.evidence})
 _SINGLE_VALUED = (KG.iso3166Alpha3, KG.capital)
+_RESOLVED = frozenset({KG.name, *_SINGLE_VALUED})
 # codes that identify a thing: two entities sharing one are likely the same thing
 IDENTIFYING = (KG.wikidataId, KG.iso3166Alpha3, KG.cameoActorCode)
 _TELLING = (KG.wikidataId, KG.iso3166Alpha3)  # CAMEO codes name roles: shared by many
@@ -308,6 +309,7 @@ class EntityIndex:
         self.changed: set[Any] = set()
         self.changed_statements: dict[Any, Claim] = {}
         self.replaced: set[Any] = set()  # statements the store holds in another state
+        self.before: dict[Any, Claim | None] = {}  # their state in the store
         rows = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH {to_ox(iris.claims_graph)} "
                            f"{{ ?st {to_ox(_RDF_SUBJECT)} ?s }} }}", union=False)
         self.stored: set[Any] = {from_ox(row["s"]) for row in rows}
@@ -387,8 +389,12 @@ class EntityIndex:
 
     def _set(self, st: Any, claim: Claim) -> None:
         entity = claim.triple[0]
-        if st in self.claims[entity] and st not in self.changed_statements:
-            self.replaced.add(st)  # stored as it was before: its old state must go
+        if st not in self.changed_statements:  # its state as the store holds it
+            old = self.claims[entity].get(st)
+            self.before[st] = None if old is None else Claim(old.triple, old.asserted,
+                                                             old.inferred)
+            if old is not None:
+                self.replaced.add(st)  # stored as it was before: its old state must go
         if claim.alive:
             self.claims[entity][st] = claim
         else:
@@ -402,8 +408,8 @@ class EntityIndex:
         claims, inferred_claims = list(claims), list(inferred_claims)
         self.ensure(t[0] for t in [*claims, *inferred_claims])
         notes = []
-        before = {e: self.view(e)[0] for e in {t[0] for t in claims}
-                  if any(c.asserted is not None for c in self.claims[e].values())}
+        # what the store keeps now, for the names and single values this article gives
+        kept = {(s, p): self._kept(s, p) for s, p, _ in claims if p in _RESOLVED}
         fresh: list[Triple] = []  # statements no article in the store made before
         for triples, asserted in ((claims, True), (inferred_claims, False)):
             for triple in triples:
@@ -420,8 +426,14 @@ class EntityIndex:
                 if old is None or (old.asserted, old.inferred) != (claim.asserted,
                                                                   claim.inferred):
                     self._set(st, claim)
-        for entity, old_view in before.items():  # each difference is told once
-            notes += self._differences(entity, old_view, fresh)
+        for s, p, o in fresh:  # each difference is told once, by the first to make it
+            theirs = kept.get((s, p))
+            if theirs is not None and theirs != o:
+                what = "named" if p == KG.name else f"given {_name(p)}"
+                fate = ", kept as an alias" if p == KG.name else ""
+                notes.append(f'"{_local(self.iris, s)}" is {what} "{o}" here but "{theirs}" in '
+                             f"{self.first_asserting((s, p, theirs))}; the store keeps "
+                             f'"{theirs}"{fate}')
         for s, p, o in claims:
             if p in _TELLING:
                 others = self.codes.setdefault((p, o), set())
@@ -433,20 +445,13 @@ class EntityIndex:
                 others.add(s)
         return notes
 
-    def _differences(self, entity: Any, old: set[Triple], claims: list[Triple]) -> list[str]:
-        said = {(p, o) for s, p, o in claims if s == entity}
-        kept = {(p, o) for _, p, o in old}
-        notes = []
-        for prop in (KG.name, *_SINGLE_VALUED):
-            ours = [o for p, o in said if p == prop]
-            theirs = [o for p, o in kept if p == prop]
-            if ours and theirs and ours[0] != theirs[0]:
-                what = "named" if prop == KG.name else f"given {prop.rsplit('#', 1)[-1]}"
-                fate = ", kept as an alias" if prop == KG.name else ""
-                notes.append(f'"{_local(self.iris, entity)}" is {what} "{ours[0]}" here but '
-                             f'"{theirs[0]}" in {self.first_asserting((entity, prop, theirs[0]))}'
-                             f"; the store keeps \"{theirs[0]}\"{fate}")
-        return notes
+    def _kept(self, entity: Any, prop: Any) -> Any:
+        """The value of a resolved property (name, ISO code, capital) the store keeps."""
+        if prop == KG.name and entity in self.sem.registry_named:
+            return None
+        ranked = [(c.asserted, str(c.triple[2]), c.triple[2]) for c in
+                  self.claims[entity].values() if c.asserted is not None and c.triple[1] == prop]
+        return min(ranked)[2] if ranked else None
 
     def remove_article(self, article: Any, graphs: Iterable[Any]) -> None:
         """Take an article's claims away (its graphs are about to be dropped)."""
@@ -508,6 +513,23 @@ class EntityIndex:
         entities_g, inferred_g = to_ox(iris.entities_graph), to_ox(iris.entities_inferred_graph)
         claims_g = to_ox(iris.claims_graph)
         parts = []
+        # A statement only ever inferred (a derived relation: x threatened y) is a triple
+        # of the inferred graph as it is: added or removed alone. Anything else rewrites
+        # the entity's description, which depends on all its claims (the earliest name).
+        rewrite: set[Any] = set()
+        alone: list[tuple[Claim, bool]] = []  # (claim, added)
+        follows = self.sem.properties_of(KG.name) | self.sem.properties_of(KG.alias) | {
+            q for prop in _SINGLE_VALUED for q in self.sem.properties_of(prop)}
+        for st, claim in self.changed_statements.items():
+            old = self.before.get(st)
+            was = old is not None and old.alive
+            if (claim.asserted is not None or (old is not None and old.asserted is not None)
+                    or claim.triple[1] in follows):
+                rewrite.add(claim.triple[0])
+            elif was != claim.alive:
+                alone.append((claim, claim.alive))
+        rewrite |= {e for e in self.changed if not self.claims.get(e)}
+        self.changed = rewrite
         # only what the store held before needs deleting (a new entity has no old view)
         stale = sorted(e for e in self.changed if e in self.stored)
         for i in range(0, len(stale), 300):
@@ -521,6 +543,16 @@ class EntityIndex:
             parts.append(f"DELETE {{ GRAPH {claims_g} {{ ?st ?p ?o }} }} WHERE {{ "
                          f"VALUES ?st {{ {values} }} GRAPH {claims_g} {{ ?st ?p ?o }} }}")
         inserts: list[tuple[Triple, Any]] = []
+        gone = [c.triple for c, added in alone if not added and c.triple[0] not in rewrite]
+        if gone:
+            parts.append(f"DELETE DATA {{ GRAPH {inferred_g} {{ "
+                         + " ".join(_nt(t) for t in gone) + " } }")
+        inserts += [(c.triple, iris.entities_inferred_graph) for c, added in alone
+                    if added and c.triple[0] not in rewrite
+                    and c.triple not in self.bg.closure]
+        for entity in {c.triple[0] for c, _ in alone}:
+            if self.claims.get(entity):
+                self.stored.add(entity)
         for entity in sorted(self.changed):
             own, more = self.view(entity)
             inserts += [(t, iris.entities_graph) for t in sorted(own)]
@@ -533,6 +565,7 @@ class EntityIndex:
             if claim.alive:
                 inserts += [(t, iris.claims_graph) for t in _reified(st, claim)]
         self.changed, self.changed_statements, self.replaced = set(), {}, set()
+        self.before = {}
         return " ;\n".join(parts), inserts
 
     def pending_update(self) -> str:
