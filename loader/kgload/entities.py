@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pyoxigraph as ox
@@ -56,6 +56,7 @@ _TELLING = (KG.wikidataId, KG.iso3166Alpha3)  # CAMEO codes name roles: shared b
 _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = RDF.subject, RDF.predicate, RDF.object
 
 
+@lru_cache(maxsize=1 << 16)  # an article's links and its claims name the same statements
 def statement_iri(iris: Iris, triple: Triple) -> URIRef:
     """The claims graph's node for a statement: a hash of its N-Triples form."""
     s, p, o = triple
@@ -306,6 +307,9 @@ class EntityIndex:
         self.store, self.iris, self.bg = store, iris, bg
         self.sem = semantics(bg)
         self.claims: dict[Any, dict[Any, Claim]] = {}
+        # the claims some article asserts, apart: few per entity, while a much-reported
+        # entity holds thousands of derived relations
+        self.described: dict[Any, dict[Any, Claim]] = {}
         self.changed: set[Any] = set()
         self.changed_statements: dict[Any, Claim] = {}
         self.replaced: set[Any] = set()  # statements the store holds in another state
@@ -347,12 +351,12 @@ class EntityIndex:
                 s = from_ox(row["s"])
                 claim = Claim((s, from_ox(row["p"]), from_ox(row["o"])),
                               _int(row["fa"]), _int(row["fi"]))
-                self.claims[s][from_ox(row["st"])] = claim
+                self._keep(from_ox(row["st"]), claim)
 
     def known(self, entity: Any) -> Known | None:
         """The entity as the store holds it, if any article declares it."""
         self.ensure([entity])
-        claims = self.claims[entity].values()
+        claims = self.described.get(entity, {}).values()
         types = sorted((c.asserted, c.triple[2]) for c in claims
                        if c.asserted is not None and c.triple[1] == RDF.type)
         if not types:
@@ -395,12 +399,20 @@ class EntityIndex:
                                                              old.inferred)
             if old is not None:
                 self.replaced.add(st)  # stored as it was before: its old state must go
-        if claim.alive:
-            self.claims[entity][st] = claim
-        else:
-            self.claims[entity].pop(st, None)
+        self._keep(st, claim)
         self.changed.add(entity)
         self.changed_statements[st] = claim
+
+    def _keep(self, st: Any, claim: Claim) -> None:
+        entity = claim.triple[0]
+        if claim.alive:
+            self.claims.setdefault(entity, {})[st] = claim
+        else:
+            self.claims.get(entity, {}).pop(st, None)
+        if claim.alive and claim.asserted is not None:
+            self.described.setdefault(entity, {})[st] = claim
+        else:
+            self.described.get(entity, {}).pop(st, None)
 
     def add_article(self, order: int, claims: Iterable[Triple],
                     inferred_claims: Iterable[Triple]) -> list[str]:
@@ -450,7 +462,8 @@ class EntityIndex:
         if prop == KG.name and entity in self.sem.registry_named:
             return None
         ranked = [(c.asserted, str(c.triple[2]), c.triple[2]) for c in
-                  self.claims[entity].values() if c.asserted is not None and c.triple[1] == prop]
+                  self.described.get(entity, {}).values()
+                  if c.asserted is not None and c.triple[1] == prop]
         return min(ranked)[2] if ranked else None
 
     def remove_article(self, article: Any, graphs: Iterable[Any]) -> None:
@@ -585,11 +598,11 @@ class EntityIndex:
 
     def rebuild(self) -> str:
         """An update that rewrites the shared graphs from the articles' links alone."""
-        self.claims = {}
+        self.claims, self.described = {}, {}
         for st, claim in self._claims_from_links(None).items():
             self.claims.setdefault(claim.triple[0], {})
             if claim.alive:
-                self.claims[claim.triple[0]][st] = claim
+                self._keep(st, claim)
                 self.changed_statements[st] = claim
         self.changed = set(self.claims)
         drops = [f"DROP SILENT GRAPH {to_ox(g)}" for g in (
