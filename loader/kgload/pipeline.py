@@ -12,31 +12,26 @@ import logging
 import re
 import signal
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote
 
-import pyoxigraph as ox
-from rdflib import RDF, XSD, Graph, Literal, URIRef
+from rdflib import RDF, Graph, Literal, URIRef
 
-from . import __version__
-from .check import CheckedFacts, check_facts, declarations, declared_ids, referenced_ids
-from .entities import EntityIndex, Known, Split, claim_links, split, type_conflicts
-from .errors import Finding, InputRejected, Refused
+from .check import check_facts, declarations, declared_ids, referenced_ids
+from .commit import Stored, Writer, admit, commit, remove
+from .entities import EntityIndex, Known, type_conflicts
+from .errors import Finding, InputRejected
 from .facts import FactsFile, read_documents
 from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
-from .ontology import entity_types, ontology_graph, ontology_version, shapes_version
+from .ontology import entity_types, ontology_graph, ontology_version
+from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, _source, _Timer
 from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
-from .store import Store, replace_graphs_update, to_ox
+from .store import Store
 from .validation import validate
 from .vocab import KG, KG_IRI
 from .workers import Result, preparer
@@ -44,92 +39,8 @@ from .workers import Result, preparer
 log = logging.getLogger(__name__)
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
-STAGES = ("parse", "check", "map", "reason", "validate", "write")
-
-
-@dataclass
-class Prepared:
-    """An article that passed every stage, ready to commit."""
-
-    facts: FactsFile
-    checked: CheckedFacts
-    mapped: Mapped
-    inferred: Graph
-    context: frozenset[Any] = frozenset()  # entities used, declared elsewhere
-
-    @property
-    def article_id(self) -> str:
-        return self.checked.article_id
-
-    def ready(self, iris: Iris) -> Ready:
-        """What the commit needs, and nothing else (small, picklable across processes)."""
-        parts = split(self.mapped.graph, self.inferred, iris, background(iris),
-                      context=self.context)
-        return Ready(self.article_id, self.facts.path, self.facts.sha256, parts, self.context)
-
-
-@dataclass(frozen=True)
-class Ready:
-    """An article's graphs and the facts of its provenance, ready to be written."""
-
-    article_id: str
-    path: str
-    sha256: str
-    parts: Split
-    context: frozenset[Any] = frozenset()  # entities it uses without declaring them
-
-    @property
-    def asserted(self) -> int:
-        return len(self.parts.asserted) + len(self.parts.claims)
-
-    @property
-    def inferred(self) -> int:
-        return len(self.parts.inferred) + len(self.parts.inferred_claims)
-
-
-@dataclass
-class Outcome:
-    """What happened to one input file."""
-
-    source: str
-    status: str  # "loaded" | "reloaded" | "unchanged" | "rejected" | "valid"
-    article_id: str | None = None
-    findings: list[Finding] = field(default_factory=list)
-    asserted: int = 0
-    inferred: int = 0
-    notes: list[str] = field(default_factory=list)  # differences with other articles
-
-
-@dataclass
-class LoadReport:
-    """The result of a ``load`` or ``validate`` run."""
-
-    outcomes: list[Outcome] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
-    interrupted: bool = False
-    skipped: list[str] = field(default_factory=list)  # files in folders that are not facts
-
-    def count(self, *statuses: str) -> int:
-        return sum(1 for o in self.outcomes if o.status in statuses)
-
-    @property
-    def rejected(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "rejected"]
-
-
-class _Timer:
-    """Adds the time spent in each stage to a report: ``with timer("check"): ...``."""
-
-    def __init__(self, seconds: dict[str, float]) -> None:
-        self.seconds = seconds
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[stage] += time.perf_counter() - started
+__all__ = ["STAGES", "LoadReport", "Outcome", "Prepared", "Ready", "load", "prepare", "remove",
+           "validate_paths"]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | None]]:
@@ -215,12 +126,6 @@ def _documents(path: Path, refused: Finding | None,
         if document is None:
             return
         yield document
-
-
-def _source(path: Path, rejection: InputRejected) -> str:
-    """Where a rejected article was: the file, or ``file:line`` in JSON Lines."""
-    line = rejection.findings[0].line if rejection.findings else None
-    return f"{path}:{line}" if path.suffix.lower() == ".jsonl" and line else str(path)
 
 
 def reason(asserted: Graph, bg: Background, reasoner: str = "fast") -> Inference:
@@ -383,66 +288,6 @@ def ensure_background(store: Store, bg: Background) -> bool:
     return True
 
 
-def _as_graph(triples: Any) -> Graph:
-    if isinstance(triples, Graph):
-        return triples
-    graph = Graph()
-    for triple in triples:
-        graph.add(triple)
-    return graph
-
-
-def _displayable(name: str) -> str:
-    """A file name as text, whatever bytes it was made of (undecodable bytes become U+FFFD)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def provenance(ready: Ready, iris: Iris, loaded_at: datetime, order: int) -> Graph:
-    aid = ready.article_id
-    article = iris.article(aid)
-    graph = Graph()
-    graph.add((article, RDF.type, KG.Article))
-    graph.add((article, KG.loadOrder, Literal(order)))
-    graph.add((article, KG.sourceFile, Literal(_displayable(Path(ready.path).name))))
-    graph.add((article, KG.sourceSha256, Literal(ready.sha256)))
-    graph.add((article, KG.loadedAt, Literal(loaded_at.isoformat(timespec="seconds"),
-                                             datatype=XSD.dateTime)))
-    graph.add((article, KG.kgloadVersion, Literal(__version__)))
-    graph.add((article, KG.ontologyVersion, Literal(ontology_version())))
-    graph.add((article, KG.shapesVersion, Literal(shapes_version())))
-    graph.add((article, KG.assertedGraph, iris.asserted_graph(aid)))
-    graph.add((article, KG.inferredGraph, iris.inferred_graph(aid)))
-    return graph
-
-
-@dataclass(frozen=True)
-class _Stored:
-    sha256: str | None = None
-    ontology: str | None = None
-    file: str | None = None
-    order: int | None = None
-
-
-def _stored_state(store: Store, iris: Iris, article_id: str) -> _Stored:
-    graph = iris.provenance_graph(article_id)
-    article = iris.article(article_id)
-    sha = store.value(graph, article, KG.sourceSha256)
-    if sha is None:
-        return _Stored()
-    order = store.value(graph, article, KG.loadOrder)
-    return _Stored(sha, store.value(graph, article, KG.ontologyVersion),
-                   store.value(graph, article, KG.sourceFile),
-                   int(order) if order is not None else None)
-
-
-def _article_id_hint(facts: FactsFile) -> str | None:
-    data = facts.data
-    if isinstance(data, dict) and isinstance(data.get("article"), dict):
-        value = data["article"].get("id")
-        return value if isinstance(value, str) else None
-    return None
-
-
 def load(
     store: Store,
     paths: Iterable[str | Path],
@@ -474,9 +319,9 @@ def load(
         if on_outcome:
             on_outcome(outcome)
 
-    writer = _Writer(store, iris, timer, done, batch_quads, batch_seconds, index)
+    writer = Writer(store, iris, timer, done, batch_quads, batch_seconds, index)
     seen: dict[str, str] = {}
-    window: deque[Outcome | tuple[Future[Result], FactsFile, _Stored]] = deque()
+    window: deque[Outcome | tuple[Future[Result], FactsFile, Stored]] = deque()
     limit = max(1, jobs) * 4  # articles in flight: keeps workers busy, memory bounded
 
     def settle(block: bool) -> None:
@@ -490,7 +335,7 @@ def load(
             if not block and not future.done() and len(window) < limit:
                 return
             window.popleft()
-            _commit(writer, facts, stored, future.result(), report)
+            commit(writer, facts, stored, future.result(), report)
 
     with _deferred_interrupt() as interrupted, preparer(jobs, iris, reasoner) as workers:
         try:
@@ -501,7 +346,7 @@ def load(
                     if interrupted():
                         report.interrupted = True
                         break
-                    admitted = _admit(writer, path, document, force, seen)
+                    admitted = admit(writer, path, document, force, seen)
                     if isinstance(admitted, Outcome):
                         window.append(admitted)
                     else:
@@ -517,150 +362,6 @@ def load(
             writer.flush()
         report.interrupted = report.interrupted or interrupted()
     return report
-
-
-class _Writer:
-    """Commits prepared articles: new ones in bulk batches, reloads one update each.
-
-    It also keeps the store's entities (see :mod:`kgload.entities`): what an article says
-    about an entity is recorded as claims when the article is added, and the entities'
-    resolved descriptions are written with the batch that changed them.
-    """
-
-    def __init__(self, store: Store, iris: Iris, timer: _Timer,
-                 done: Callable[[Outcome], None], batch_quads: int,
-                 batch_seconds: float, index: EntityIndex) -> None:
-        self.store, self.iris, self.timer, self.done = store, iris, timer, done
-        self.batch_quads, self.batch_seconds = batch_quads, batch_seconds
-        self.index = index
-        self.quads: list[Any] = []
-        self.articles: dict[str, list[URIRef]] = {}
-        self.outcomes: list[Outcome] = []
-        self.started = time.monotonic()
-        self.types = entity_types()
-        self.registry = set(load_registry().types)
-        self.pending: dict[str, list[tuple[str, Known]]] = {}  # declared by articles in flight
-
-    # ------------------------------------------------------------ what is known
-
-    def known_for(self, facts: FactsFile) -> dict[str, Known]:
-        """The entities declared elsewhere that a file names (for its checks)."""
-        out: dict[str, Known] = {}
-        names = referenced_ids(facts.data) | set(declared_ids(facts.data))
-        for entity_id in sorted(names - self.registry):
-            known = self.index.known(self.iris.entity(entity_id))
-            if known is None and self.pending.get(entity_id):
-                known = self.pending[entity_id][0][1]
-            if known is not None:
-                out[entity_id] = known
-        return out
-
-    def in_flight(self, facts: FactsFile) -> None:
-        for entity_id, (type_name, name) in declarations(facts.data).items():
-            if type_name in self.types:
-                self.pending.setdefault(entity_id, []).append(
-                    (facts.source, Known((self.types[type_name],), name,
-                                         f"file {facts.source}")))
-
-    def landed(self, facts: FactsFile) -> None:
-        for entity_id in declared_ids(facts.data):
-            entries = [e for e in self.pending.get(entity_id, []) if e[0] != facts.source]
-            if entries:
-                self.pending[entity_id] = entries
-            else:
-                self.pending.pop(entity_id, None)
-
-    def recheck(self, facts: FactsFile, prepared_context: Iterable[Any]) -> list[Finding]:
-        """What the committed store says now against a file prepared a moment ago.
-
-        Articles are prepared ahead of the commit (several at a time with ``--jobs``): an
-        entity it used may have been declared only by a file that was then rejected, and
-        two files in flight may declare one id with clashing types.
-        """
-        findings = []
-        for node in sorted(prepared_context):
-            if self.index.known(node) is None:
-                entity_id = unquote(str(node)[len(self.iris.base + "entity/"):])
-                where = facts.position(_first_reference(facts.data, entity_id))
-                line, column = where or (None, None)
-                findings.append(Finding(
-                    facts.path, f'refers to the entity "{entity_id}", which only a file that '
-                    "was rejected in this run declares; declare it here or load that file "
-                    "first", "unknown-entity", line, column))
-        declared = {i: k for i in declared_ids(facts.data)
-                    if (k := self.index.known(self.iris.entity(i))) is not None}
-        bg = background(self.iris)
-        return findings + type_conflicts(facts, declared, bg)
-
-    # ------------------------------------------------------------ writing
-
-    def add(self, ready: Ready, outcome: Outcome, stored: _Stored) -> None:
-        aid = ready.article_id
-        article = self.iris.article(aid)
-        reload = stored.sha256 is not None or self.store.ox.contains_named_graph(
-            to_ox(self.iris.asserted_graph(aid)))
-        if reload:
-            self.flush()  # the store's entities must be current before the old claims go
-        order = stored.order if stored.order is not None else self.index.take_order()
-        links, inferred_links = claim_links(self.iris, article, ready.parts)
-        graphs: dict[URIRef, Any] = {
-            self.iris.asserted_graph(aid): [*ready.parts.asserted, *links],
-            self.iris.inferred_graph(aid): [*ready.parts.inferred, *inferred_links],
-            self.iris.provenance_graph(aid): provenance(ready, self.iris, datetime.now(UTC),
-                                                        order),
-        }
-        if reload:  # the old graphs go and the new ones come in one transaction
-            with self.timer("write"):
-                self.index.remove_article(article, graphs)
-                outcome.notes = self.index.add_article(order, ready.parts.claims,
-                                                       ready.parts.inferred_claims)
-                update = replace_graphs_update({name: _as_graph(triples)
-                                                for name, triples in graphs.items()})
-                entities = self.index.pending_update()
-                self.store.update(update + (" ;\n" + entities if entities else ""))
-            self.done(outcome)
-            return
-        with self.timer("write"):
-            outcome.notes = self.index.add_article(order, ready.parts.claims,
-                                                   ready.parts.inferred_claims)
-            for name, graph in graphs.items():
-                graph_node = to_ox(name)
-                self.quads.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph_node)
-                                  for s, p, o in graph)
-        self.articles[aid] = list(graphs)
-        self.outcomes.append(outcome)
-        if (len(self.quads) >= self.batch_quads
-                or time.monotonic() - self.started >= self.batch_seconds):
-            self.flush()
-
-    def emit(self, outcome: Outcome) -> None:
-        """An outcome with nothing to write (rejected, unchanged), in order."""
-        if not self.outcomes:
-            self.done(outcome)
-        else:
-            self.outcomes.append(outcome)
-
-    def flush(self) -> None:
-        if self.articles:
-            log.info("writing %d articles (%d quads)", len(self.articles), len(self.quads))
-            with self.timer("write"):
-                self.store.bulk_write(self.articles, self.quads,
-                                      then=self.index.pending_quads(), base=self.iris.base)
-        for outcome in self.outcomes:
-            self.done(outcome)
-        self.quads, self.articles, self.outcomes = [], {}, []
-        self.started = time.monotonic()
-
-
-def _first_reference(data: Any, entity_id: str) -> tuple[Any, ...]:
-    """Where a document first names an entity (for a finding's line)."""
-    for i, action in enumerate(data.get("actions") or []):
-        for key in ("agents", "targets", "places", "attributed_to"):
-            for j, participant in enumerate(action.get(key) or []):
-                ref = participant.get("ref") if isinstance(participant, dict) else participant
-                if ref == entity_id:
-                    return ("actions", i, key, j)
-    return ("entities",)
 
 
 @contextmanager
@@ -687,97 +388,3 @@ def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
     finally:
         signal.signal(signal.SIGINT, previous)
 
-
-def _admit(writer: _Writer, path: Path, document: FactsFile | InputRejected, force: bool,
-           seen: dict[str, str]) -> Outcome | tuple[FactsFile, _Stored]:
-    """An outcome at once (rejected, duplicate, unchanged), or the article to prepare."""
-    if isinstance(document, InputRejected):
-        return Outcome(_source(path, document), "rejected", findings=document.findings)
-    facts = document
-    hint = _article_id_hint(facts)
-    line, column = facts.position(("article", "id")) or (None, None)
-    if hint is not None and hint in seen:
-        return Outcome(facts.source, "rejected", findings=[Finding(
-            facts.path, f'the article id "{hint}" appears twice in this run (first in '
-            f"{seen[hint]})", "duplicate-article", line, column, hint)])
-    stored = _stored_state(writer.store, writer.iris, hint) if hint else _Stored()
-    if not force and stored.sha256 == facts.sha256 and stored.ontology == ontology_version():
-        return Outcome(facts.source, "unchanged", hint)
-    name = _displayable(Path(facts.path).name)
-    if (not force and stored.sha256 is not None and stored.sha256 != facts.sha256
-            and stored.file is not None and stored.file != name):
-        # another file with other content: most likely a clash of ids, not an edit
-        return Outcome(facts.source, "rejected", findings=[Finding(
-            facts.path, f'the article id "{hint}" is already loaded from the file '
-            f"{stored.file}, with other content; give this article another id, or pass "
-            "--force to replace the stored article with this file", "article-id-taken",
-            line, column, hint)])
-    if hint is not None:
-        seen[hint] = facts.source
-    return facts, stored
-
-
-def _commit(writer: _Writer, facts: FactsFile, stored: _Stored, result: Result,
-            report: LoadReport) -> None:
-    status, payload, seconds = result
-    for stage, spent in seconds.items():
-        report.seconds[stage] = report.seconds.get(stage, 0.0) + spent
-    try:
-        if status == "rejected":
-            writer.emit(Outcome(facts.source, "rejected", findings=payload))
-            return
-        ready: Ready = payload
-        findings = writer.recheck(facts, ready.context)
-        if findings:
-            writer.emit(Outcome(facts.source, "rejected", findings=findings))
-            return
-        writer.add(ready, Outcome(facts.source, "reloaded" if stored.sha256 else "loaded",
-                                  ready.article_id, asserted=ready.asserted,
-                                  inferred=ready.inferred), stored)
-    finally:
-        writer.landed(facts)
-
-
-def remove(store: Store, article_id: str, iris: Iris | None = None) -> bool:
-    """Remove an article in one update; False if it was not in the store.
-
-    What only this article said of an entity goes with it, and the entities it spoke of
-    are resolved again from the articles that remain. Refused (:class:`Refused`) when
-    the article is the only one to declare an entity that other articles use.
-    """
-    iris = iris or Iris()
-    if _stored_state(store, iris, article_id).sha256 is None:
-        return False
-    bg = background(iris)
-    index = EntityIndex(store, iris, bg)
-    article = iris.article(article_id)
-    graphs = iris.article_graphs(article_id)
-    index.remove_article(article, graphs)
-    orphans = [e for e in sorted(index.changed)
-               if e not in index.sem.registry_named and index.known(e) is None]
-    users = _users(store, iris, orphans, set(graphs))
-    if users:
-        lines = [f'"{unquote(str(e)[len(iris.base + "entity/"):])}" (used by '
-                 f'{", ".join(sorted(a))})' for e, a in users.items()]
-        raise Refused(f'cannot remove "{article_id}": it is the only article that declares '
-                      f"{'; '.join(lines)}. Remove those articles first, or load a file "
-                      "that declares these entities, then remove it.")
-    entities = index.pending_update()
-    drops = " ;\n".join(f"DROP SILENT GRAPH {to_ox(g)}" for g in graphs)
-    store.update(drops + (" ;\n" + entities if entities else ""))
-    return True
-
-
-def _users(store: Store, iris: Iris, entities: list[Any], own: set[URIRef]
-           ) -> dict[Any, set[str]]:
-    """The other articles whose graphs name these entities."""
-    out: dict[Any, set[str]] = {}
-    for entity in entities:
-        for quad in store.ox.quads_for_pattern(None, None, to_ox(entity), None):
-            graph = quad.graph_name
-            if not isinstance(graph, ox.NamedNode) or URIRef(graph.value) in own:
-                continue
-            other = iris.article_id_of_graph(graph.value)
-            if other is not None:
-                out.setdefault(entity, set()).add(other)
-    return out
