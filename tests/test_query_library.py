@@ -6,7 +6,8 @@ that a careful reader of the AFP article of 2026-01-08 ("Petro and Trump agree o
 action against ELN") expects. Here every example is run against the example store through
 ``kgload.queries.bind`` and ``kgload.queries.run``: each expected row must match some
 result row on the columns it lists (cell text: a literal's lexical form or an IRI; an
-unbound cell is ""), and ``count``, when given, is the exact number of rows. The tests
+unbound cell is ""), no row matches an ``absent`` one, and ``count``, when given, is the
+exact number of rows (the store holds the example alone). The tests
 after that spell out, query by query, the answers and the points that matter (status,
 inferred classes, CAMEO families), comparing with the facts file where a query must list
 every fact of some kind.
@@ -141,6 +142,9 @@ def test_example_contract_holds(example_store: Path, name: str, number: int) -> 
             f"{name} {params}: no row matches {want}")
     if count is not None:
         assert len(rows) == count, f"{name} {params}: {len(rows)} rows, expected {count}"
+    for unwanted in (_texts(r) for r in _field(query.examples[number - 1], "absent") or ()):
+        assert not any(matches(unwanted, row) for row in rows), (
+            f"{name} {params}: a row matches the absent {unwanted}")
 
 
 @pytest.mark.parametrize("name", sorted(NEW_QUERIES))
@@ -164,7 +168,7 @@ def test_parameters_of_the_new_queries() -> None:
         "actor-profile": {("actor", "actor", True)},
         "relations-between": {("actor", "actor", True), ("other", "entity", True)},
         "armed-groups": {("group", "actor", False)},
-        "events-by-cameo": {("code", "cameo", True)},
+        "events-by-cameo": {("code", "cameo", True), ("exact", "string", False)},
         "event-table": {("from", "date", False), ("to", "date", False),
                         ("per_article", "string", False)},
     }
@@ -470,16 +474,32 @@ def test_events_of_family_13_are_the_threats_and_nothing_else(example_store: Pat
 
 @pytest.mark.parametrize(("code", "codes"), [
     ("138", ["138", "138"]),
-    ("112", ["112"]),  # a 3-digit code is that code only, not 1121
+    ("112", ["112", "1121", "1121"]),  # a code takes in its sub-codes: 1121 is under 112
     ("11", ["111", "112", "1121", "1121"]),
     ("01", ["010", "010", "010"]),
+    ("02", ["0212", "026"]),
+    ("021", ["0212"]),  # 0212 is under 021, under 02
     ("0212", ["0212"]),
+    ("130", ["130"]),  # "not specified below": 138 is its sibling, not its sub-code
+    ("10", []),  # codes are text: "010" is not "10"
     ("20", []),
 ])
 def test_events_by_cameo_code(example_store: Path, code: str, codes: list[str]) -> None:
     rows = rows_of(example_store, "events-by-cameo", code=code)
     assert sorted(r["event_code"] for r in rows) == codes
     assert all(r["root_code"] == r["event_code"][:2] for r in rows)
+    assert rows == rows_of(example_store, "events-by-cameo", code=code, exact="no")
+
+
+@pytest.mark.parametrize(("code", "codes"), [
+    ("112", ["112"]),
+    ("1121", ["1121", "1121"]),
+    ("11", []),  # events carry codes of three or four digits
+    ("021", []),
+])
+def test_events_by_cameo_exact_code(example_store: Path, code: str, codes: list[str]) -> None:
+    rows = rows_of(example_store, "events-by-cameo", code=code, exact="yes")
+    assert sorted(r["event_code"] for r in rows) == codes
 
 
 def test_events_by_cameo_needs_a_code() -> None:

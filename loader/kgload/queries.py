@@ -9,8 +9,36 @@ which together form a YAML mapping::
     #+   actor: {type: actor, required: false, description: Only threats by this actor}
 
 Parameter values are never pasted into the query text: each becomes an RDF term,
-serialized by pyoxigraph as N-Triples, in a trailing ``VALUES`` block (which works on
-the embedded store and on any remote endpoint alike).
+serialized by pyoxigraph as N-Triples, in a ``VALUES`` block opening the WHERE pattern
+(which works on the embedded store and on any remote endpoint alike).
+
+``examples`` are the query's contract, checked by ``kgload check`` (see
+:mod:`kgload.contracts`): with ``params``, the query returns the ``rows`` listed (each
+matching some row on the columns it gives), none of the ``absent`` ones, and ``count``
+rows, on the bundled example data. On a store that holds more than the examples, what
+more data cannot take away is checked: the listed rows are still there (a column joined
+from several values may hold more of them), and ``count`` is a lower bound.
+
+Date windows: a query with ``date`` parameters named ``from`` and ``to`` takes a window;
+a ``from`` after the ``to`` is a usage error (:func:`check_values`), not an empty
+result. The bundled queries keep the actions whose time span [start, end] overlaps the
+window, a missing bound being open (no start: it may have begun any time before its
+end); undated actions are left out of any window.
+
+How the bundled queries are written, so that rows do not multiply and stay fast on
+Oxigraph (checked with pyoxigraph 0.5.13 on stores of generated articles):
+
+- No OPTIONAL shares a variable that an earlier OPTIONAL or UNION branch may leave
+  unbound: it would bind it to anything (an order about nothing joined with every
+  action). Everything about an optional fact sits in the OPTIONAL that finds it.
+- Required patterns come before the first OPTIONAL, and a choice between kinds of
+  facts is a ``VALUES`` block (``VALUES ?class { kg:Order kg:MakeStatement }``) rather
+  than a UNION that later patterns join with: Oxigraph plans those joins badly.
+- A parameter only tested, not shown, is a ``FILTER(!BOUND(?p) || EXISTS {...})``, and
+  an EXISTS names its classes (``{ ?f a kg:Fight } UNION { ?f a kg:Abduct }``).
+- ``GROUP_CONCAT`` (and ``MAX``) give no value at all in Oxigraph when the variable is
+  unbound in any row of the group: a joined variable is bound in every row of its group
+  or in none (a border among the places comes from its own OPTIONAL).
 """
 
 from __future__ import annotations
@@ -62,7 +90,12 @@ class Param:
 
 @dataclass(frozen=True)
 class Example:
-    """A contract: with these parameters, the query returns (at least) these rows."""
+    """A contract: with these parameters, the query returns these rows (and maybe more).
+
+    ``rows`` and ``absent`` match result rows on the columns they give; ``count`` is
+    the number of rows on the bundled examples, and a lower bound on a store holding
+    more (see :mod:`kgload.contracts`).
+    """
 
     params: dict[str, str]
     rows: tuple[dict[str, str], ...] = ()
@@ -286,7 +319,11 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
     """An entity IRI from an IRI, an entity id, or a name/alias (case-insensitive).
 
     The entity must be of the parameter's class (``class:`` in the header), else an
-    actor for ``actor`` parameters, else any entity.
+    actor for ``actor`` parameters, else any entity. The most exact reading wins: an
+    IRI or an entity id (``rwanda``) names that entity even when another has it as a
+    name or alias ("Rwanda" for the government of Rwanda); else an entity whose name
+    it is; only then one whose alias it is. Two candidates on the same footing are
+    ambiguous (a usage error listing them).
     """
     raw = value.strip()
     cls = param.cls or ("Actor" if actors_only else "Entity")
@@ -301,23 +338,31 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
     else:
         needle, target = ox.Literal(raw), ox.NamedNode(str(iris.entity(raw)))
     sparql = f"""PREFIX kg: <{KG_IRI}>
-        SELECT DISTINCT ?e ?name WHERE {{
+        SELECT DISTINCT ?e ?name ?how WHERE {{
           ?e a kg:{cls} ; kg:name ?name .
-          {{ ?e kg:name ?label }} UNION {{ ?e kg:alias ?label }}
+          {{ ?e kg:name ?label BIND("name" AS ?how) }}
+          UNION {{ ?e kg:alias ?label BIND("alias" AS ?how) }}
           FILTER(LCASE(STR(?label)) = LCASE(?needle) || ?e = ?id)
         }} ORDER BY ?e"""
     rows = list(store.query(with_values(sparql, {"needle": needle, "id": target})))
-    by_iri: dict[str, str] = {}
+    # rank each candidate by its best reading: 0 the id or IRI, 1 a name, 2 an alias
+    ranks: dict[str, int] = {}
+    names: dict[str, str] = {}
     for row in rows:
-        by_iri.setdefault(row["e"].value, row["name"].value)
-    if len(by_iri) == 1:
-        return ox.NamedNode(next(iter(by_iri)))
-    if not by_iri:
+        iri = row["e"].value
+        rank = 0 if iri == target.value else 1 if row["how"].value == "name" else 2
+        ranks[iri] = min(rank, ranks.get(iri, rank))
+        names.setdefault(iri, row["name"].value)
+    if not ranks:
         if is_iri:  # an explicit IRI is taken as given (it may name something not loaded yet)
             return target
         raise UsageError(f"parameter {param.name}: no {what} is named {value!r} in the store "
                          "(give a name, an alias, an entity id or an IRI)")
-    listed = "; ".join(f"{name} <{iri}>" for iri, name in sorted(by_iri.items()))
+    top = min(ranks.values())
+    best = sorted(iri for iri, rank in ranks.items() if rank == top)
+    if len(best) == 1:
+        return ox.NamedNode(best[0])
+    listed = "; ".join(f"{names[iri]} <{iri}>" for iri in best)
     raise UsageError(f"parameter {param.name}: {value!r} is ambiguous: {listed}")
 
 
@@ -402,7 +447,30 @@ def check_values(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
                                  f"(-p {param.name} VALUE)\n" + query.usage())
             continue
         chosen[param.name] = value
+    _check_window(query, chosen)
     return chosen
+
+
+def _check_window(query: StoredQuery, chosen: dict[str, str]) -> None:
+    """A window whose ``from`` is after its ``to`` is a usage error, not an empty result.
+
+    Applies to any query with date parameters named ``from`` and ``to``; a value that is
+    not a date is left to the type check of :func:`bind`.
+    """
+    ends = [query.param(name) for name in ("from", "to")]
+    if not all(p is not None and p.type == "date" for p in ends):
+        return
+    if "from" not in chosen or "to" not in chosen:
+        return
+    try:
+        start = date.fromisoformat(chosen["from"].strip())
+        end = date.fromisoformat(chosen["to"].strip())
+    except ValueError:
+        return
+    if start > end:
+        raise UsageError(f"query {query.name}: the window is reversed: from {start.isoformat()} "
+                         f"is after to {end.isoformat()} (the from day must be on or before "
+                         "the to day)")
 
 
 def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
