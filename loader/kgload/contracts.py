@@ -198,7 +198,7 @@ def example_article_ids() -> frozenset[str]:
 
 def holds_only_the_examples(store: Store) -> bool:
     """Whether the store's articles are exactly those of the bundled examples."""
-    return {a.article_id for a in store.articles()} == example_article_ids()
+    return store.article_ids() == example_article_ids()
 
 
 @contextmanager

@@ -315,6 +315,14 @@ class Store:
         for name in graphs:
             yield from self.ox.quads_for_pattern(None, None, None, to_ox(name))
 
+    def article_ids(self) -> set[str]:
+        """The ids of the loaded articles (cheap: their provenance, no triple counts)."""
+        rows = self.query(
+            f"""PREFIX kg: <{KG_IRI}>
+            SELECT ?article WHERE {{ GRAPH ?p {{ ?article kg:assertedGraph ?g }} }}""",
+            union=False)
+        return {_last_segment(row["article"].value) for row in rows}
+
     def articles(self) -> list[ArticleInfo]:
         """Loaded articles, from their provenance graphs."""
         rows = self.query(
