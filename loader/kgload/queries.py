@@ -337,6 +337,10 @@ def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
         needle, target = ox.Literal(""), _iri(param, raw)
     else:
         needle, target = ox.Literal(raw), ox.NamedNode(str(iris.entity(raw)))
+    # an id or IRI of the class wins outright (IRIs are unique): one look-up, no scan
+    if store.query(with_values(f"PREFIX kg: <{KG_IRI}>\nASK {{ ?id a kg:{cls} }}",
+                               {"id": target})):
+        return target
     sparql = f"""PREFIX kg: <{KG_IRI}>
         SELECT DISTINCT ?e ?name ?how WHERE {{
           ?e a kg:{cls} ; kg:name ?name .
