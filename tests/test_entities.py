@@ -320,3 +320,18 @@ def test_a_difference_is_told_once(tmp_path: Path, files: dict[str, Path]) -> No
     with Store(tmp_path / "s", write=True) as store:
         report = load(store, [files["first"], files["second"], third], IRIS)
         assert [len(o.notes) for o in report.outcomes] == [0, 1, 0]
+
+
+def test_an_imported_dump_leaves_the_shared_graphs_describing_every_article(
+        tmp_path: Path, files: dict[str, Path]) -> None:
+    source, target = tmp_path / "source", tmp_path / "target"
+    assert invoke("load", files["first"], store=source).exit_code == 0
+    assert invoke("load", files["carol"], store=target).exit_code == 0
+    dump = tmp_path / "first.nq"
+    assert invoke("export", "--format", "nquads", "-o", dump, store=source).exit_code == 0
+    result = invoke("import", dump, store=target)
+    assert result.exit_code == 0, result.output
+    with Store(target, write=True) as store:
+        names = select(store, "SELECT ?n WHERE { GRAPH ?g { ?e kg:name ?n } }", "n")
+        assert ("Alice Smith",) in names and ("Carol Jones",) in names
+        assert_rebuild_is_identity(store)

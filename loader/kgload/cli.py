@@ -533,7 +533,8 @@ def import_(ctx: click.Context, dump: Path, fmt: str | None) -> None:
     """Load an N-Quads or TriG dump (from `kgload export`) into the store.
 
     The dump is parsed completely first; each named graph it holds then replaces the
-    store's graph of the same name, all in one transaction.
+    store's graph of the same name, all in one transaction. The shared entity graphs are
+    then rebuilt from the articles the store holds.
     """
     from .errors import StoreError
     from .export import RdfFormat, import_dump
@@ -546,8 +547,14 @@ def import_(ctx: click.Context, dump: Path, fmt: str | None) -> None:
                              "give --format nquads or --format trig")
     if not dump.is_file():
         raise StoreError(f"cannot read {dump}: no such file")
+    from .entities import rebuild_store
+
     with _open(ctx, write=True) as store:
-        counts = import_dump(store, str(dump), RdfFormat(fmt))
+        iris = _obj(ctx)["iris"]
+        counts = import_dump(store, str(dump), RdfFormat(fmt), merge=iris.shared_graphs)
+        # the dump's claims are added to the store's; the entities are then resolved again
+        # from every article the store now holds
+        rebuild_store(store, iris.base)
     _say(ctx, f"imported {sum(counts.values())} quads in {len(counts)} graph(s) from {dump}")
 
 

@@ -6,7 +6,7 @@ JSON-LD, RDF/XML) get the union of the chosen graphs, each triple once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from typing import IO, Any
 
@@ -123,11 +123,13 @@ def _article_quads(store: Store, iris: Iris, names: list[URIRef]) -> Iterator[An
             yield ox.Quad(s, p, o, quad.graph_name)  # type: ignore[arg-type]
 
 
-def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat) -> dict[str, int]:
+def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat, *,
+                merge: Iterable[URIRef] = ()) -> dict[str, int]:
     """Load an N-Quads or TriG dump (e.g. from ``export``) into the store, atomically.
 
     The whole file is parsed first (strictly: a syntax error names its line and column and
-    leaves the store untouched); then every named graph it holds is replaced, in one update.
+    leaves the store untouched); then every named graph it holds is replaced, in one update,
+    except the ``merge`` graphs, which it adds to.
     Returns the number of quads per graph ("" for the default graph).
     """
     from collections import defaultdict
@@ -147,7 +149,9 @@ def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat) -> dict[s
     by_graph: dict[Any, list[Any]] = defaultdict(list)
     for quad in quads:
         by_graph[quad.graph_name].append(quad)
-    statements = [f"DROP SILENT GRAPH {g}" for g in by_graph if isinstance(g, ox.NamedNode)]
+    shared = {str(g) for g in merge}  # graphs added to, not replaced (the claims graph)
+    statements = [f"DROP SILENT GRAPH {g}" for g in by_graph
+                  if isinstance(g, ox.NamedNode) and g.value not in shared]
     body = []
     for graph, items in by_graph.items():
         triples = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in items)
