@@ -168,27 +168,26 @@ def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None, *,
                 context.add((node, RDF.type, cls))
             if entity.name is not None:
                 context.add((node, KG.name, Literal(entity.name)))
-        work = mapped.graph
-        if len(context):
-            work = Graph()
-            for graph in (mapped.graph, context):
-                for triple in graph:
-                    work.add(triple)
     with timer("reason"):
-        inference = reason(work, bg, reasoner)
+        inference = reason(_joined(mapped.graph, context), bg, reasoner)
     findings = [_inconsistency(facts, mapped, message) for message in inference.inconsistencies]
     with timer("validate"):
-        seen = inference.graph
-        if len(context):
-            seen = Graph()
-            for graph in (inference.graph, context):
-                for triple in graph:
-                    seen.add(triple)
-        findings += validate(facts, mapped, seen, bg)
+        findings += validate(facts, mapped, _joined(inference.graph, context), bg)
     if findings:
         raise InputRejected(findings)
     return Prepared(facts, checked, mapped, inference.graph,
                     frozenset(iris.entity(i) for i in used))
+
+
+def _joined(graph: Graph, extra: Graph) -> Graph:
+    """``graph`` with ``extra`` added, as a new graph (``graph`` itself if nothing is)."""
+    if not len(extra):
+        return graph
+    out = Graph()
+    for part in (graph, extra):
+        for triple in part:
+            out.add(triple)
+    return out
 
 
 _IRI = re.compile(r"https?://[^\s<>\"'(),]+")
