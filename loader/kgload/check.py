@@ -220,29 +220,37 @@ def _ref(participant: Any) -> str:
     return participant["ref"] if isinstance(participant, dict) else participant
 
 
-def referenced_ids(data: Any) -> set[str]:
-    """The entity ids a (schema-valid) facts document refers to, declared or not."""
-    out: set[str] = set()
+def entity_references(data: Any) -> Iterator[tuple[Path_, str]]:
+    """Every place a (schema-valid) facts document names an entity: (path, id), in order."""
     if not isinstance(data, dict):
-        return out
-    for entity in data.get("entities") or []:
-        if isinstance(entity, dict):
-            out |= {v for k in ("located_in", "part_of", "capital") if isinstance(
-                v := entity.get(k), str)}
-            out |= {v for v in entity.get("between") or [] if isinstance(v, str)}
-            out |= {r["of"] for r in entity.get("roles") or []
-                    if isinstance(r, dict) and isinstance(r.get("of"), str)}
-    for action in data.get("actions") or []:
+        return
+    for i, entity in enumerate(data.get("entities") or []):
+        if not isinstance(entity, dict):
+            continue
+        for key in ("located_in", "part_of", "capital"):
+            if isinstance(entity.get(key), str):
+                yield ("entities", i, key), entity[key]
+        for j, side in enumerate(entity.get("between") or []):
+            if isinstance(side, str):
+                yield ("entities", i, "between", j), side
+        for j, role in enumerate(entity.get("roles") or []):
+            if isinstance(role, dict) and isinstance(role.get("of"), str):
+                yield ("entities", i, "roles", j, "of"), role["of"]
+    for i, action in enumerate(data.get("actions") or []):
         if not isinstance(action, dict):
             continue
         for key in ("agents", "targets", "places", "attributed_to"):
-            for participant in action.get(key) or []:
+            for j, participant in enumerate(action.get(key) or []):
                 ref = participant.get("ref") if isinstance(participant, dict) else participant
                 if isinstance(ref, str):
-                    out.add(ref)
+                    yield ("actions", i, key, j), ref
         if isinstance(action.get("medium"), str):
-            out.add(action["medium"])
-    return out
+            yield ("actions", i, "medium"), action["medium"]
+
+
+def referenced_ids(data: Any) -> set[str]:
+    """The entity ids a (schema-valid) facts document refers to, declared or not."""
+    return {ref for _, ref in entity_references(data)}
 
 
 def declared_ids(data: Any) -> dict[str, str]:

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from . import __version__
-from .check import declarations, declared_ids, referenced_ids
+from .check import declarations, declared_ids, entity_references, referenced_ids
 from .entities import EntityIndex, Known, claim_links, type_conflicts
 from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile
@@ -161,7 +161,9 @@ class Writer:
         for node in sorted(prepared_context):
             if self.index.known(node) is None:
                 entity_id = unquote(str(node)[len(self.iris.base + "entity/"):])
-                where = facts.position(_first_reference(facts.data, entity_id))
+                path = next((p for p, ref in entity_references(facts.data) if ref == entity_id),
+                            ("entities",))
+                where = facts.position(path)
                 line, column = where or (None, None)
                 findings.append(Finding(
                     facts.path, f'refers to the entity "{entity_id}", which only a file that '
@@ -230,17 +232,6 @@ class Writer:
             self.done(outcome)
         self.quads, self.articles, self.outcomes = [], {}, []
         self.started = time.monotonic()
-
-
-def _first_reference(data: Any, entity_id: str) -> tuple[Any, ...]:
-    """Where a document first names an entity (for a finding's line)."""
-    for i, action in enumerate(data.get("actions") or []):
-        for key in ("agents", "targets", "places", "attributed_to"):
-            for j, participant in enumerate(action.get(key) or []):
-                ref = participant.get("ref") if isinstance(participant, dict) else participant
-                if ref == entity_id:
-                    return ("actions", i, key, j)
-    return ("entities",)
 
 
 def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force: bool,

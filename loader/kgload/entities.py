@@ -243,19 +243,20 @@ def _first(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+def earliest(claims: Iterable[Claim], prop: Any) -> list[Any]:
+    """The values of ``prop`` that articles assert, the earliest loaded first."""
+    ranked = sorted((c.asserted, str(c.triple[2]), c.triple[2]) for c in claims
+                    if c.asserted is not None and c.triple[1] == prop)
+    return [value for _, _, value in ranked]
+
+
 def resolve(entity: Any, claims: Iterable[Claim], sem: Semantics
             ) -> tuple[set[Triple], set[Triple]]:
     """An entity's description (asserted, inferred) from the claims about it."""
     asserted = [c for c in claims if c.asserted is not None]
     inferred = [c for c in claims if c.inferred is not None]
     own: set[Triple] = set()
-
-    def earliest(prop: Any) -> list[Any]:
-        ranked = sorted((c.asserted, str(c.triple[2]), c.triple[2]) for c in asserted
-                        if c.triple[1] == prop)
-        return [value for _, _, value in ranked]
-
-    names = earliest(KG.name)
+    names = earliest(asserted, KG.name)
     name = names[0] if names and entity not in sem.registry_named else None
     aliases = {c.triple[2] for c in asserted if c.triple[1] == KG.alias}
     aliases |= set(names if name is None else names[1:])
@@ -265,7 +266,7 @@ def resolve(entity: Any, claims: Iterable[Claim], sem: Semantics
     own |= {(entity, KG.alias, alias) for alias in aliases}
     chosen: dict[Any, Any] = {}
     for prop in _SINGLE_VALUED:
-        values = earliest(prop)
+        values = earliest(asserted, prop)
         if values:
             chosen[prop] = values[0]
             own.add((entity, prop, values[0]))
@@ -314,6 +315,7 @@ class EntityIndex:
         self.changed_statements: dict[Any, Claim] = {}
         self.replaced: set[Any] = set()  # statements the store holds in another state
         self.before: dict[Any, Claim | None] = {}  # their state in the store
+        self._described_orders: dict[int, str] = {}
         rows = store.query(f"SELECT DISTINCT ?s WHERE {{ GRAPH {to_ox(iris.claims_graph)} "
                            f"{{ ?st {to_ox(_RDF_SUBJECT)} ?s }} }}", union=False)
         self.stored: set[Any] = {from_ox(row["s"]) for row in rows}
@@ -356,15 +358,15 @@ class EntityIndex:
     def known(self, entity: Any) -> Known | None:
         """The entity as the store holds it, if any article declares it."""
         self.ensure([entity])
-        claims = self.described.get(entity, {}).values()
-        types = sorted((c.asserted, c.triple[2]) for c in claims
-                       if c.asserted is not None and c.triple[1] == RDF.type)
+        claims = list(self.described.get(entity, {}).values())
+        types = earliest(claims, RDF.type)
         if not types:
             return None
-        names = sorted((c.asserted, str(c.triple[2])) for c in claims
-                       if c.asserted is not None and c.triple[1] == KG.name)
-        return Known(tuple(t for _, t in types), names[0][1] if names else None,
-                     self.describe_order(types[0][0]))
+        names = earliest(claims, KG.name)
+        first = min(c.asserted for c in claims if c.triple[1] == RDF.type
+                    and c.asserted is not None)
+        return Known(tuple(types), str(names[0]) if names else None,
+                     self.describe_order(first))
 
     def first_asserting(self, triple: Triple) -> str:
         """Which article first asserted a statement, for messages."""
@@ -373,15 +375,19 @@ class EntityIndex:
         return self.describe_order(claim.asserted) if claim and claim.asserted else "the store"
 
     def describe_order(self, order: int | None) -> str:
+        """The article of a load order, for messages ("article X (file F)")."""
         if order is None:
             return "the store"
-        rows = list(self.store.query(
-            f"""SELECT ?a ?file WHERE {{ GRAPH ?g {{ ?a {to_ox(KG.loadOrder)} {order} ;
-            {to_ox(KG.sourceFile)} ?file }} }} LIMIT 1""", union=False))
-        if not rows:
-            return "an article of this run"
-        article = rows[0]["a"].value.rsplit("/", 1)[-1]
-        return f'article "{article}" (file {rows[0]["file"].value})'
+        if order not in self._described_orders:  # asked for every entity an article names
+            rows = list(self.store.query(
+                f"""SELECT ?a ?file WHERE {{ GRAPH ?g {{ ?a {to_ox(KG.loadOrder)} {order} ;
+                {to_ox(KG.sourceFile)} ?file }} }} LIMIT 1""", union=False))
+            if not rows:  # in a batch not written yet
+                return "an article of this run"
+            self._described_orders[order] = (
+                f'article "{rows[0]["a"].value.rsplit("/", 1)[-1]}" (file '
+                f'{rows[0]["file"].value})')
+        return self._described_orders[order]
 
     # -------------------------------------------------------------- changing
 
@@ -461,10 +467,8 @@ class EntityIndex:
         """The value of a resolved property (name, ISO code, capital) the store keeps."""
         if prop == KG.name and entity in self.sem.registry_named:
             return None
-        ranked = [(c.asserted, str(c.triple[2]), c.triple[2]) for c in
-                  self.described.get(entity, {}).values()
-                  if c.asserted is not None and c.triple[1] == prop]
-        return min(ranked)[2] if ranked else None
+        values = earliest(self.described.get(entity, {}).values(), prop)
+        return values[0] if values else None
 
     def remove_article(self, article: Any, graphs: Iterable[Any]) -> None:
         """Take an article's claims away (its graphs are about to be dropped)."""
