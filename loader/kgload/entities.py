@@ -41,7 +41,7 @@ from rdflib.namespace import PROV
 
 from .mapping import Iris
 from .reasoning import Background
-from .store import Store, from_ox, to_ox
+from .store import Store, from_ox, insert_data, nt_line, to_ox
 from .vocab import KG
 
 Triple = tuple[Any, Any, Any]
@@ -59,8 +59,7 @@ _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = RDF.subject, RDF.predicate, RDF.obje
 @lru_cache(maxsize=1 << 16)  # an article's links and its claims name the same statements
 def statement_iri(iris: Iris, triple: Triple) -> URIRef:
     """The claims graph's node for a statement: a hash of its N-Triples form."""
-    s, p, o = triple
-    key = f"{to_ox(s)} {to_ox(p)} {to_ox(o)}".encode()
+    key = nt_line(triple)[:-2].encode()  # the line without " ." (the IRIs stored so far)
     return URIRef(f"{iris.base}statement/{hashlib.sha256(key).hexdigest()[:32]}")
 
 
@@ -563,7 +562,7 @@ class EntityIndex:
         gone = [c.triple for c, added in alone if not added and c.triple[0] not in rewrite]
         if gone:
             parts.append(f"DELETE DATA {{ GRAPH {inferred_g} {{ "
-                         + " ".join(_nt(t) for t in gone) + " } }")
+                         + " ".join(nt_line(t) for t in gone) + " } }")
         inserts += [(c.triple, iris.entities_inferred_graph) for c, added in alone
                     if added and c.triple[0] not in rewrite
                     and c.triple not in self.bg.closure]
@@ -590,8 +589,10 @@ class EntityIndex:
         deletes, inserts = self.pending()
         parts = [deletes] if deletes else []
         if inserts:
-            parts.append("INSERT DATA {\n" + "\n".join(
-                f"GRAPH {to_ox(g)} {{ {_nt(t)} }}" for t, g in inserts) + "\n}")
+            by_graph: dict[Any, list[Triple]] = {}
+            for triple, graph in inserts:
+                by_graph.setdefault(graph, []).append(triple)
+            parts.append(insert_data(by_graph))
         return " ;\n".join(parts)
 
     def pending_quads(self) -> tuple[str, list[Any]]:
@@ -635,11 +636,6 @@ def _reified(st: Any, claim: Claim) -> list[Triple]:
     if claim.inferred is not None:
         out.append((st, KG.firstInferredOrder, Literal(claim.inferred)))
     return out
-
-
-def _nt(triple: Triple) -> str:
-    s, p, o = triple
-    return f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ."
 
 
 def _int(term: Any) -> int | None:

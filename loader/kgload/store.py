@@ -15,7 +15,7 @@ import errno
 import fcntl
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,12 +62,18 @@ def from_ox(term: Any) -> Any:
     raise TypeError(f"not an RDF term: {term!r}")
 
 
-def insert_data(graphs: dict[URIRef, Graph]) -> str:
+def nt_line(triple: tuple[Any, Any, Any]) -> str:
+    """A triple of rdflib terms as one N-Triples line (the terms serialized, never pasted)."""
+    s, p, o = triple
+    return f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ."
+
+
+def insert_data(graphs: Mapping[URIRef, Iterable[tuple[Any, Any, Any]]]) -> str:
     """``INSERT DATA`` for the given graphs, terms serialized as N-Triples (never pasted)."""
     parts = ["INSERT DATA {"]
     for name, graph in graphs.items():
         parts.append(f"GRAPH {to_ox(name)} {{")
-        parts.extend(f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ." for s, p, o in graph)
+        parts.extend(nt_line(t) for t in graph)
         parts.append("}")
     parts.append("}")
     return "\n".join(parts)
