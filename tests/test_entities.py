@@ -13,8 +13,9 @@ import pyshacl
 import pytest
 from rdflib import Graph
 
-from conftest import BASE, KG, facts_yaml, invoke
+from conftest import BASE, KG, facts_yaml, invoke, nquads
 from kgload.entities import EntityIndex
+from kgload.errors import Refused
 from kgload.mapping import Iris
 from kgload.ontology import shapes_graph
 from kgload.pipeline import load, remove
@@ -191,7 +192,7 @@ def test_removal_takes_only_what_the_article_alone_said(tmp_path: Path,
         assert select(store, f"SELECT ?w WHERE {{ {alice} kg:wikidataId ?w }}", "w") == []
         assert_rebuild_is_identity(store)
         # "second" is now the only article that declares alice; "user" needs her
-        with pytest.raises(Exception, match='only article that declares "alice-smith"'):
+        with pytest.raises(Refused, match='only article that declares "alice-smith"'):
             remove(store, "second", IRIS)
         assert remove(store, "user", IRIS) and remove(store, "second", IRIS)
         assert select(store, f"SELECT ?p WHERE {{ {alice} ?p ?o }}", "p") == []
@@ -335,3 +336,14 @@ def test_an_imported_dump_leaves_the_shared_graphs_describing_every_article(
         names = select(store, "SELECT ?n WHERE { GRAPH ?g { ?e kg:name ?n } }", "n")
         assert ("Alice Smith",) in names and ("Carol Jones",) in names
         assert_rebuild_is_identity(store)
+
+
+def test_a_refused_removal_is_exit_1_and_changes_nothing(tmp_path: Path,
+                                                         files: dict[str, Path]) -> None:
+    store_path = tmp_path / "s"
+    assert invoke("load", files["first"], files["user"], store=store_path).exit_code == 0
+    before = nquads(store_path)
+    result = invoke("remove", "first", store=store_path)
+    assert result.exit_code == REJECTED
+    assert 'only article that declares "alice-smith" (used by user)' in result.output
+    assert nquads(store_path) == before

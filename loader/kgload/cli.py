@@ -618,7 +618,12 @@ def stats(ctx: click.Context, fmt: str) -> None:
 @click.argument("article_id")
 @click.pass_context
 def remove(ctx: click.Context, article_id: str) -> None:
-    """Remove an article's graphs from the store (in one transaction)."""
+    """Remove an article from the store, in one transaction.
+
+    Its graphs go, and with them what only it said about entities; the entities it
+    spoke of are resolved again from the articles that remain. Refused (exit 1) when
+    other articles still name an entity that only this article declares.
+    """
     from .pipeline import remove as run_remove
 
     with _open(ctx, write=True) as store:
