@@ -27,7 +27,7 @@ from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile
 from .mapping import Iris
 from .ontology import entity_types, ontology_version, shapes_version
-from .outcomes import LoadReport, Outcome, Ready, _source, _Timer
+from .outcomes import LoadReport, Outcome, Ready, _Timer, rejected_source
 from .reasoning import background
 from .registry import load_registry
 from .store import Store, replace_graphs_update, to_ox
@@ -238,7 +238,7 @@ def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force
            seen: dict[str, str]) -> Outcome | tuple[FactsFile, Stored]:
     """An outcome at once (rejected, duplicate, unchanged), or the article to prepare."""
     if isinstance(document, InputRejected):
-        return Outcome(_source(path, document), "rejected", findings=document.findings)
+        return Outcome(rejected_source(path, document), "rejected", findings=document.findings)
     facts = document
     hint = _article_id_hint(facts)
     line, column = facts.position(("article", "id")) or (None, None)

@@ -107,7 +107,7 @@ class _Timer:
             self.seconds[stage] += time.perf_counter() - started
 
 
-def _source(path: Path, rejection: InputRejected) -> str:
+def rejected_source(path: Path, rejection: InputRejected) -> str:
     """Where a rejected article was: the file, or ``file:line`` in JSON Lines."""
     line = rejection.findings[0].line if rejection.findings else None
     return f"{path}:{line}" if path.suffix.lower() == ".jsonl" and line else str(path)

@@ -28,7 +28,7 @@ from .facts import FactsFile, read_documents
 from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
 from .ontology import entity_types, ontology_graph, ontology_version
-from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, _source, _Timer
+from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, _Timer, rejected_source
 from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
 from .store import Store
@@ -243,7 +243,7 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
             report.skipped.append(str(path))
         for document in _documents(path, refused, timer):
             if isinstance(document, InputRejected):
-                outcome = Outcome(_source(path, document), "rejected",
+                outcome = Outcome(rejected_source(path, document), "rejected",
                                   findings=document.findings)
             else:
                 names = referenced_ids(document.data) | set(declared_ids(document.data))
