@@ -73,20 +73,31 @@ def _entries(store: Store, iris: Iris) -> dict[str, Entry]:
     return {e.iri: e for e in found.values() if e.types or e.name}
 
 
+_DECLARED = ox.NamedNode(KG_IRI + "reportedIn")
+_NAMING = tuple(ox.NamedNode(KG_IRI + p) for p in (
+    "agent", "target", "place", "attributedTo", "medium"))
+
+
 def _count_articles(store: Store, iris: Iris, entries: list[Entry]) -> None:
-    """Fill in how many articles declare or name each entity."""
-    by_iri = {e.iri: e for e in entries}
-    iris_ = list(by_iri)
-    for i in range(0, len(iris_), 500):
-        values = " ".join(f"<{iri}>" for iri in iris_[i:i + 500])
-        rows = store.query(
-            f"""PREFIX kg: <{KG_IRI}>
-            SELECT ?e (COUNT(DISTINCT ?a) AS ?n) WHERE {{ VALUES ?e {{ {values} }}
-              {{ ?e kg:reportedIn ?a }} UNION
-              {{ ?f kg:agent|kg:target|kg:place|kg:attributedTo|kg:medium ?e ;
-                    kg:reportedIn ?a }} }} GROUP BY ?e""")
-        for row in rows:
-            by_iri[row["e"].value].articles = int(row["n"].value)
+    """Fill in how many articles declare or name each entity.
+
+    The article is the one whose graph holds the declaration (``entity kg:reportedIn``)
+    or the fact naming the entity, read off the quads' graph names with one index
+    look-up per entity and property, no join (a SPARQL join of every fact with its
+    article took minutes at 10,000 articles).
+    """
+    for entry in entries:
+        node = ox.NamedNode(entry.iri)
+        quads = [store.ox.quads_for_pattern(node, _DECLARED, None, None)]
+        quads += [store.ox.quads_for_pattern(None, p, node, None) for p in _NAMING]
+        articles = set()
+        for found in quads:
+            for quad in found:
+                graph = quad.graph_name
+                if isinstance(graph, ox.NamedNode):
+                    articles.add(iris.article_id_of_graph(graph.value))
+        articles.discard(None)
+        entry.articles = len(articles)
 
 
 def entities(store: Store, iris: Iris, search: str | None = None, *,
