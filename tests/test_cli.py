@@ -23,7 +23,7 @@ from kgload import __version__
 from kgload.store import Store
 
 COMMANDS = ("load", "validate", "query", "queries", "sparql", "export", "articles", "stats",
-            "remove", "schema", "types", "check", "import", "entities")
+            "remove", "schema", "types", "check", "import", "entities", "compact")
 STORED = (
     "actions-against", "actions-by", "actor-profile", "agreements", "armed-groups", "borders",
     "claims-by-source", "cooperation", "criticisms", "event-table", "events-by-cameo",

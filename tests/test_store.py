@@ -12,7 +12,7 @@ from rdflib import Graph, Literal, URIRef
 
 import kgload
 import kgload.store
-from conftest import ARTICLE_ID, EXAMPLE, KG, nquads
+from conftest import ARTICLE_ID, EXAMPLE, KG, CliRun, nquads
 from kgload.errors import StoreBusy, StoreError
 from kgload.mapping import Iris
 from kgload.ontology import ontology_version, shapes_version
@@ -195,3 +195,34 @@ def test_writing_into_a_folder_that_is_not_a_store(tmp_path: Path) -> None:
     empty.mkdir()
     with Store(empty, write=True) as store:  # an empty folder is fine
         assert store.articles() == []
+
+
+def _all_quads(path: Path) -> set[str]:
+    with Store(path, write=False) as store:
+        return {str(q) for q in store.quads()}
+
+
+def test_compact_changes_no_data(store_copy: Path, cli: CliRun) -> None:
+    before = _all_quads(store_copy)
+    result = cli("compact", store=store_copy)
+    assert result.exit_code == 0, result.output
+    assert "compacted in" in result.output
+    assert _all_quads(store_copy) == before
+    threats = cli("query", "who-threatened-whom", "--format", "csv", store=store_copy)
+    assert threats.exit_code == 0 and "Donald Trump" in threats.output
+
+
+def test_load_compacts_after_large_writes_only(tmp_path: Path, cli: CliRun) -> None:
+    small = cli("load", EXAMPLE, store=tmp_path / "auto")  # far fewer triples than the bar
+    assert small.exit_code == 0, small.output
+    assert "compacting" not in small.output
+    forced = cli("load", EXAMPLE, "--compact", "yes", store=tmp_path / "yes")
+    assert forced.exit_code == 0, forced.output
+    assert "compacting the store" in forced.output
+    def comparable(quads: set[str]) -> set[str]:  # two loads differ in load times, bnodes
+        return {q for q in quads if "_:" not in q and "loadedAt" not in q}
+
+    yes, auto = _all_quads(tmp_path / "yes"), _all_quads(tmp_path / "auto")
+    assert len(yes) == len(auto) and comparable(yes) == comparable(auto)
+    never = cli("load", EXAMPLE, "--force", "--compact", "no", store=tmp_path / "yes")
+    assert never.exit_code == 0 and "compacting" not in never.output

@@ -34,6 +34,8 @@ Exit codes:
 """
 
 INTERNAL_ERROR = 5
+# a load that wrote this many triples compacts the store (kgload load --compact auto)
+COMPACT_AFTER = 200_000
 
 
 class _Group(click.Group):
@@ -154,9 +156,14 @@ def _finding_lines(findings: list[Finding]) -> str:
               help="Write new articles in batches of about this many quads.")
 @click.option("--batch-seconds", type=click.FloatRange(min=0), default=2.0, show_default=True,
               help="...or of this much work, whichever comes first.")
+@click.option("--compact", type=click.Choice(["auto", "yes", "no"]), default="auto",
+              show_default=True,
+              help="Compact the store's files after the load (faster queries; about 4 s "
+                   "per million quads): auto does it when the load wrote at least "
+                   f"{COMPACT_AFTER:,} triples.")
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
-         jobs: int, batch_quads: int, batch_seconds: float) -> None:
+         jobs: int, batch_quads: int, batch_seconds: float, compact: str) -> None:
     """Load facts files (YAML or JSON; folders are searched) into the store.
 
     Each article is parsed, checked, mapped, reasoned over and validated, then committed:
@@ -171,6 +178,11 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
         report = run_load(store, paths, _obj(ctx)["iris"], force=force, reasoner=reasoner,
                           on_outcome=progress.outcome, batch_quads=batch_quads,
                           batch_seconds=batch_seconds, jobs=jobs)
+        written = sum(o.asserted + o.inferred for o in report.outcomes
+                      if o.status in ("loaded", "reloaded"))
+        if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER
+                                and not report.interrupted):
+            _compact(ctx, store, f"{written:,} triples written")
     _summary(ctx, report, "loaded")
     if report.interrupted:
         _say(ctx, "interrupted: the articles listed above as loaded are committed; "
@@ -631,6 +643,24 @@ def remove(ctx: click.Context, article_id: str) -> None:
             raise UsageError(f"no article {article_id!r} in the store (`kgload articles` "
                              "lists them)")
     _say(ctx, f"removed {article_id}")
+
+
+@main.command()
+@click.pass_context
+def compact(ctx: click.Context) -> None:
+    """Compact the store's files, for faster queries.
+
+    `load` does it by itself after writing many triples (see its --compact); run it
+    after many small loads or removals. It changes no data.
+    """
+    with _open(ctx, write=True) as store:
+        _compact(ctx, store, "on request")
+
+
+def _compact(ctx: click.Context, store: Any, why: str) -> None:
+    _say(ctx, f"compacting the store ({why})...")
+    seconds = store.compact()
+    _say(ctx, f"compacted in {seconds:.1f} s")
 
 
 @main.command()

@@ -15,6 +15,7 @@ import errno
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -285,6 +286,23 @@ class Store:
                              "load was interrupted and cannot be rolled back safely") from exc
         self._rollback(graphs, base)
         return articles
+
+    def compact(self) -> float:
+        """Compact the store's files (RocksDB full compaction); returns the seconds it took.
+
+        Many write batches leave the data spread over many files in several levels, and
+        every index look-up of a query then probes each of them. After a large load,
+        compaction makes the stored queries 2-3x faster (measured on stores of generated
+        articles: ``benchmarks/RESULTS.md``). It changes no data and is safe to
+        interrupt; readers see the same store before, during and after.
+        """
+        started = time.perf_counter()
+        try:
+            self.ox.optimize()
+            self.ox.flush()
+        except OSError as exc:
+            raise StoreError(f"cannot compact the store at {self.path}: {exc}") from exc
+        return time.perf_counter() - started
 
     def drop_graphs(self, names: Iterable[URIRef]) -> None:
         statements = [f"DROP SILENT GRAPH {to_ox(n)}" for n in names]
