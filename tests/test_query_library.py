@@ -152,9 +152,25 @@ def test_new_queries_bind_parameters_after_their_where(name: str) -> None:
     query = parse_query_file(QUERY_DIR / f"{name}.rq")
     at = where_brace(query.sparql)
     assert re.search(r"\bWHERE\s*\{$", query.sparql[:at])
-    # a sub-select projects every parameter, so that the VALUES block joins with it
-    for projection in re.findall(r"\{\s*SELECT\s+(?:DISTINCT\s+)?([^{]*?)\s*WHERE", query.sparql):
-        assert all(f"?{p.name}" in projection.split() for p in query.params), projection
+    # a sub-select that uses a parameter projects it, so that the VALUES block joins with it
+    for sub in _sub_selects(query.sparql):
+        projection = sub[:sub.index("WHERE")].split()
+        for param in query.params:
+            if re.search(rf"\?{param.name}\b", sub):
+                assert f"?{param.name}" in projection, (param.name, sub[:200])
+
+
+def _sub_selects(sparql: str) -> list[str]:
+    """The text of each ``{ SELECT ... }`` of a query, from SELECT to its closing brace."""
+    found = []
+    for match in re.finditer(r"\{\s*SELECT\b", sparql):
+        depth, at = 0, match.start()
+        for at in range(match.start(), len(sparql)):
+            depth += {"{": 1, "}": -1}.get(sparql[at], 0)
+            if depth == 0:
+                break
+        found.append(sparql[match.start() + 1:at].strip())
+    return found
 
 
 def test_parameters_of_the_new_queries() -> None:
