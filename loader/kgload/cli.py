@@ -158,8 +158,8 @@ def _finding_lines(findings: list[Finding]) -> str:
               help="...or of this much work, whichever comes first.")
 @click.option("--compact", type=click.Choice(["auto", "yes", "no"]), default="auto",
               show_default=True,
-              help="Compact the store's files after the load (faster queries; about 4 s "
-                   "per million quads): auto does it when the load wrote at least "
+              help="Compact the store's files after the load (faster queries; 3-4 s per "
+                   "million quads): auto does it when the load wrote at least "
                    f"{COMPACT_AFTER:,} triples.")
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
@@ -173,11 +173,12 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
     """
     from .pipeline import load as run_load
 
-    with _open(ctx, write=True) as store, _Progress(ctx, paths, "loading") as progress:
-        _note_recovery(ctx, store)
-        report = run_load(store, paths, _obj(ctx)["iris"], force=force, reasoner=reasoner,
-                          on_outcome=progress.outcome, batch_quads=batch_quads,
-                          batch_seconds=batch_seconds, jobs=jobs)
+    with _open(ctx, write=True) as store:
+        with _Progress(ctx, paths, "loading") as progress:
+            _note_recovery(ctx, store)
+            report = run_load(store, paths, _obj(ctx)["iris"], force=force,
+                              reasoner=reasoner, on_outcome=progress.outcome,
+                              batch_quads=batch_quads, batch_seconds=batch_seconds, jobs=jobs)
         written = sum(o.asserted + o.inferred for o in report.outcomes
                       if o.status in ("loaded", "reloaded"))
         if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER

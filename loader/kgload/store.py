@@ -293,8 +293,8 @@ class Store:
         Many write batches leave the data spread over many files in several levels, and
         every index look-up of a query then probes each of them. After a large load,
         compaction makes the stored queries 2-3x faster (measured on stores of generated
-        articles: ``benchmarks/RESULTS.md``). It changes no data and is safe to
-        interrupt; readers see the same store before, during and after.
+        articles: ``README.md``, "What happens on load"). It changes no data, and a
+        compaction cut short (even killed) leaves the store as it was.
         """
         started = time.perf_counter()
         try:
