@@ -11,6 +11,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 import kgload
+import kgload.cli
 import kgload.store
 from conftest import ARTICLE_ID, EXAMPLE, KG, CliRun, nquads
 from kgload.errors import StoreBusy, StoreError
@@ -202,11 +203,18 @@ def _all_quads(path: Path) -> set[str]:
         return {str(q) for q in store.quads()}
 
 
-def test_compact_changes_no_data(store_copy: Path, cli: CliRun) -> None:
-    before = _all_quads(store_copy)
+def _sst_files(path: Path) -> int:
+    return sum(1 for p in path.iterdir() if p.suffix == ".sst")
+
+
+def test_compact_merges_files_and_changes_no_data(store_copy: Path, cli: CliRun) -> None:
+    for _ in range(2):  # more write batches, more files
+        assert cli("load", EXAMPLE, "--force", "--compact", "no", store=store_copy).exit_code == 0
+    before, files = _all_quads(store_copy), _sst_files(store_copy)
     result = cli("compact", store=store_copy)
     assert result.exit_code == 0, result.output
     assert "compacted in" in result.output
+    assert _sst_files(store_copy) < files
     assert _all_quads(store_copy) == before
     threats = cli("query", "who-threatened-whom", "--format", "csv", store=store_copy)
     assert threats.exit_code == 0 and "Donald Trump" in threats.output
@@ -226,3 +234,11 @@ def test_load_compacts_after_large_writes_only(tmp_path: Path, cli: CliRun) -> N
     assert len(yes) == len(auto) and comparable(yes) == comparable(auto)
     never = cli("load", EXAMPLE, "--force", "--compact", "no", store=tmp_path / "yes")
     assert never.exit_code == 0 and "compacting" not in never.output
+
+
+def test_load_compacts_by_itself_past_the_bar(tmp_path: Path, cli: CliRun,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kgload.cli, "COMPACT_AFTER", 100)  # the example writes more
+    result = cli("load", EXAMPLE, store=tmp_path / "store")
+    assert result.exit_code == 0, result.output
+    assert "compacting the store (" in result.output and "triples written" in result.output
