@@ -88,6 +88,7 @@ class KG(DefinedNamespace):
     quote: URIRef
     roleName: URIRef
     shapesVersion: URIRef
+    sortKey: URIRef
     source: URIRef
     sourceFile: URIRef
     sourceSha256: URIRef
