@@ -20,7 +20,16 @@ import yaml
 from conftest import ARTICLE_ID, BASE, EXAMPLE, KG, CliRun, invoke
 from kgload.errors import UsageError
 from kgload.mapping import Iris
-from kgload.queries import bind, get_query, load_queries, run, where_brace, with_values
+from kgload.queries import (
+    bind,
+    get_query,
+    load_queries,
+    paged,
+    run,
+    sub_select_groups,
+    where_brace,
+    with_values,
+)
 from kgload.store import Store
 
 ENTITY = BASE + "entity/"
@@ -701,7 +710,38 @@ def test_with_values_binds_in_the_outer_pattern(tiny: ox.Store, sparql: str) -> 
     # the block opens the outer pattern, right after its brace
     at = where_brace(sparql)
     assert sparql[at - 1] == "{"
-    assert bound == f"{sparql[:at]} VALUES (?s) {{ (<urn:a>) }}\n{sparql[at:]}"
+    assert bound.startswith(f"{sparql[:at]} VALUES (?s) {{ (<urn:a>) }}\n")
+    if not sub_select_groups(sparql):
+        assert bound == f"{sparql[:at]} VALUES (?s) {{ (<urn:a>) }}\n{sparql[at:]}"
+
+
+def test_a_sub_select_that_names_a_parameter_has_it_bound_in_its_own_pattern(
+        tiny: ox.Store) -> None:
+    # evaluated on its own, the sub-select would see ?o unbound: the FILTER would keep all
+    sparql = ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s <urn:p> ?x "
+              "FILTER(!BOUND(?o) || ?x = ?o) } } { SELECT ?y WHERE { ?y <urn:p> ?z } } }")
+    assert len(solutions(tiny, sparql)) == 4
+    [(value,)] = solutions(tiny, "SELECT ?o WHERE { <urn:a> <urn:p> ?o }")
+    bound = with_values(sparql, {"o": ox.Literal(value), "s": ox.NamedNode("urn:a")})
+    assert bound.count("VALUES (?o ?s)") == 2  # the outer pattern, and the sub-select's
+    assert solutions(tiny, bound) == [("urn:a",), ("urn:a",)]  # the last sub-select: as is
+
+
+def test_sub_select_groups_skip_strings_comments_and_nest() -> None:
+    sparql = ('SELECT * WHERE { ?a <urn:p> "{ SELECT ?x WHERE { }" # SELECT { }\n'
+              "{ SELECT ?b (COUNT(?c) AS ?n) WHERE { ?b <urn:q> ?c "
+              "{ SELECT ?c WHERE { ?c <urn:r> ?d } } } GROUP BY ?b } }")
+    groups = [sparql[start:end].strip() for start, end in sub_select_groups(sparql)]
+    assert groups == ["?b <urn:q> ?c { SELECT ?c WHERE { ?c <urn:r> ?d } }",
+                      "?c <urn:r> ?d"]
+
+
+def test_paged_puts_the_page_into_the_marked_driver_only_when_a_page_is_asked() -> None:
+    sparql = "SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n  # kgload:page\n} }"
+    assert paged(sparql, None) == sparql
+    assert paged(sparql, 10, 30) == sparql.replace("  # kgload:page", "LIMIT 40")
+    assert paged("SELECT * WHERE { ?s ?p ?o } # kgload:page", 5) == (
+        "SELECT * WHERE { ?s ?p ?o } # kgload:page")  # a mark only on a line of its own
 
 
 CONSTRUCT_CASES = {

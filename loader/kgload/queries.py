@@ -399,6 +399,7 @@ _TOKENS = re.compile(
       | (?P<iri><[^<>"{}|^`\\\s]*>)
       | (?P<name>[?$]\w+|[A-Za-z_][\w.-]*:[\w.:%-]*|:[\w.:%-]*)
       | (?P<where>\bWHERE\b)
+      | (?P<select>\bSELECT\b)
       | (?P<open>[{(])
       | (?P<close>[})])""",
     re.VERBOSE | re.IGNORECASE,
@@ -447,12 +448,52 @@ def values_block(bindings: dict[str, Any]) -> str:
     return f"VALUES ({names}) {{ ({terms}) }}"
 
 
+def sub_select_groups(sparql: str) -> list[tuple[int, int]]:
+    """Where each sub-SELECT's WHERE pattern lies: offsets just after its ``{`` and at its ``}``.
+
+    Tokens are read as :func:`where_brace` reads them (comments, strings and IRIs
+    skipped); nested sub-SELECTs are listed too, each after the one that holds it.
+    """
+    found: list[tuple[int, int]] = []
+    depth = 0
+    waiting: list[int] = []  # depths of SELECTs whose WHERE pattern has not opened yet
+    open_groups: dict[int, int] = {}  # depth of an open sub-SELECT pattern -> its start
+    for match in _TOKENS.finditer(sparql):
+        kind = match.lastgroup
+        if kind == "select" and depth > 0:
+            waiting.append(depth)
+        elif kind == "open":
+            if match.group() == "{" and waiting and waiting[-1] == depth:
+                waiting.pop()
+                open_groups[depth + 1] = len(found)
+                found.append((match.end(), -1))
+            depth += 1
+        elif kind == "close":
+            if depth in open_groups:
+                index = open_groups.pop(depth)
+                found[index] = (found[index][0], match.start())
+            depth = max(depth - 1, 0)
+    return [group for group in found if group[1] >= 0]
+
+
 def with_values(sparql: str, bindings: dict[str, Any]) -> str:
-    """The query with a VALUES block opening its WHERE pattern (in scope for FILTERs)."""
+    """The query with its parameters bound by ``VALUES`` blocks.
+
+    One opens the WHERE pattern (in scope for its FILTERs), and one opens the pattern of
+    every sub-SELECT that names some of the parameters, with those: a sub-SELECT is
+    evaluated on its own, so a FILTER in it would otherwise see its parameters unbound.
+    """
     if not bindings:
         return sparql
-    at = where_brace(sparql)
-    return f"{sparql[:at]} {values_block(bindings)}\n{sparql[at:]}"
+    inserts = [(where_brace(sparql), bindings)]
+    for start, end in sub_select_groups(sparql):
+        used = {name: term for name, term in bindings.items()
+                if re.search(rf"[?$]{re.escape(name)}\b", sparql[start:end])}
+        if used:
+            inserts.append((start, used))
+    for at, chosen in sorted(inserts, key=lambda item: item[0], reverse=True):
+        sparql = f"{sparql[:at]} {values_block(chosen)}\n{sparql[at:]}"
+    return sparql
 
 
 def check_values(query: StoredQuery, values: dict[str, str]) -> dict[str, str]:
@@ -524,11 +565,32 @@ class Result:
     triples: list[tuple[Any, Any, Any]] | None = None
 
 
+_PAGE_MARK = re.compile(r"^[ \t]*#[ \t]*kgload:page[ \t]*$", re.MULTILINE)
+
+
+def paged(sparql: str, limit: int | None, offset: int = 0) -> str:
+    """The query with its page pushed down: ``# kgload:page`` lines become ``LIMIT offset+limit``.
+
+    A stored query marks the sub-SELECT that chooses its rows (its *page driver*) with
+    the comment after its ORDER BY. Without a limit, and in any other store, the line is
+    a comment and the query is whole. The query's author guarantees what makes the page
+    exact: the driver holds every pattern and FILTER that can drop a row, so each row it
+    selects gives at least one row of the result, and the outer ORDER BY begins with the
+    driver's sort keys, unique per driver row. The first offset+limit rows of the result
+    then come from the first offset+limit rows of the driver.
+    """
+    if limit is None:
+        return sparql
+    return _PAGE_MARK.sub(f"LIMIT {offset + limit}", sparql)
+
+
 def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0) -> Result:
     """Run SPARQL on the store (named graphs seen as the union default graph).
 
-    ``offset``/``limit`` page through the rows as they stream out of the store.
+    ``offset``/``limit`` page through the rows as they stream out of the store; a
+    query's page driver (see :func:`paged`) reads only the rows the page needs.
     """
+    sparql = paged(sparql, limit, offset)
     try:
         answer = store.query(sparql)
     except SyntaxError as exc:

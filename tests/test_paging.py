@@ -1,0 +1,75 @@
+"""A page pushed down into a query's driver is exactly that slice of the whole result.
+
+Stored queries that list many rows mark the sub-SELECT choosing their rows with
+``# kgload:page`` (see :func:`kgload.queries.paged`): with ``--limit``, only the rows of
+the page are read. For every such query, on a store of generated articles and the
+example, with its default parameters and with a date window where it takes one, each
+page must equal the same slice of the full result.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE, ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import generate  # noqa: E402
+
+from kgload.pipeline import load  # noqa: E402
+from kgload.queries import bind, parse_query_file, run  # noqa: E402
+from kgload.store import Store  # noqa: E402
+
+QUERY_DIR = ROOT / "queries"
+PAGED = sorted(p.stem for p in QUERY_DIR.glob("*.rq") if "# kgload:page" in p.read_text())
+JOINED = ("; ", " | ")  # separators of GROUP_CONCAT columns, whose order is the store's
+
+
+@pytest.fixture(scope="module")
+def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("paging")
+    generate.generate(folder / "corpus", 30, seed=11)
+    path = folder / "store"
+    with Store(path, write=True) as store:
+        report = load(store, [folder / "corpus" / "articles", EXAMPLE])
+    assert report.count("loaded") == 31, [o.findings for o in report.rejected][:1]
+    return path
+
+
+def _cells(row: list[object]) -> tuple[str, ...]:
+    out = []
+    for cell in row:
+        text = "" if cell is None else str(cell)
+        for sep in JOINED:
+            if sep in text:
+                text = sep.join(sorted(text.split(sep)))
+        out.append(text)
+    return tuple(out)
+
+
+def test_the_listing_queries_have_a_page_driver() -> None:
+    assert {"timeline", "hostile-actions", "use-of-force", "cooperation"} <= set(PAGED)
+
+
+@pytest.mark.parametrize("name", PAGED)
+@pytest.mark.parametrize("window", [None, ("2024-01-01", "2024-06-30")], ids=["all", "window"])
+def test_every_page_is_the_slice_of_the_whole(corpus_store: Path, name: str,
+                                              window: tuple[str, str] | None) -> None:
+    query = parse_query_file(QUERY_DIR / f"{name}.rq")
+    values: dict[str, str] = {}
+    if window is not None:
+        if query.param("from") is None:
+            pytest.skip(f"{name} takes no date window")
+        values = {"from": window[0], "to": window[1]}
+    with Store(corpus_store, write=False) as store:
+        sparql = bind(query, values, store)
+        whole = [_cells(r) for r in run(store, sparql).rows]
+        assert len(whole) > 12, f"{name}: too few rows ({len(whole)}) to test pages"
+        for limit, offset in ((1, 0), (5, 0), (5, 5), (7, 3), (10, len(whole) - 4),
+                              (10, len(whole) + 5)):
+            page = [_cells(r) for r in run(store, sparql, limit=limit, offset=offset).rows]
+            assert page == whole[offset:offset + limit], (name, limit, offset)
