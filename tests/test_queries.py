@@ -26,7 +26,7 @@ from kgload.queries import (
     load_queries,
     paged,
     run,
-    sub_select_groups,
+    sub_selects,
     where_brace,
     with_values,
 )
@@ -711,7 +711,7 @@ def test_with_values_binds_in_the_outer_pattern(tiny: ox.Store, sparql: str) -> 
     at = where_brace(sparql)
     assert sparql[at - 1] == "{"
     assert bound.startswith(f"{sparql[:at]} VALUES (?s) {{ (<urn:a>) }}\n")
-    if not sub_select_groups(sparql):
+    if not sub_selects(sparql):
         assert bound == f"{sparql[:at]} VALUES (?s) {{ (<urn:a>) }}\n{sparql[at:]}"
 
 
@@ -727,13 +727,17 @@ def test_a_sub_select_that_names_a_parameter_has_it_bound_in_its_own_pattern(
     assert solutions(tiny, bound) == [("urn:a",), ("urn:a",)]  # the last sub-select: as is
 
 
-def test_sub_select_groups_skip_strings_comments_and_nest() -> None:
+def test_sub_selects_skip_strings_comments_and_nest() -> None:
     sparql = ('SELECT * WHERE { ?a <urn:p> "{ SELECT ?x WHERE { }" # SELECT { }\n'
               "{ SELECT ?b (COUNT(?c) AS ?n) WHERE { ?b <urn:q> ?c "
               "{ SELECT ?c WHERE { ?c <urn:r> ?d } } } GROUP BY ?b } }")
-    groups = [sparql[start:end].strip() for start, end in sub_select_groups(sparql)]
-    assert groups == ["?b <urn:q> ?c { SELECT ?c WHERE { ?c <urn:r> ?d } }",
-                      "?c <urn:r> ?d"]
+    found = sub_selects(sparql)
+    assert [sparql[s.pattern:s.pattern_end].strip() for s in found] == [
+        "?b <urn:q> ?c { SELECT ?c WHERE { ?c <urn:r> ?d } }", "?c <urn:r> ?d"]
+    assert [sparql[s.start:s.end].strip() for s in found] == [
+        "SELECT ?b (COUNT(?c) AS ?n) WHERE { ?b <urn:q> ?c "
+        "{ SELECT ?c WHERE { ?c <urn:r> ?d } } } GROUP BY ?b",
+        "SELECT ?c WHERE { ?c <urn:r> ?d }"]
 
 
 def test_paged_puts_the_page_into_the_marked_driver_only_when_a_page_is_asked() -> None:
