@@ -21,9 +21,9 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
+from kgload.dates import TimeSpan
 from kgload.entities import EntityIndex, claim_links
 from kgload.facts import read_file
-from kgload.dates import TimeSpan
 from kgload.mapping import Iris, sort_key
 from kgload.pipeline import prepare
 from kgload.reasoning import background

@@ -23,13 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 import yaml
 
 from conftest import ARTICLE_ID, BASE, EXAMPLE, ROOT, CliRun
 from kgload.errors import UsageError
-import pyoxigraph as ox
-
 from kgload.queries import bind, parse_query_file, run, where_brace, with_values
 from kgload.store import Store
 
