@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import generate  # noqa: E402
 
 from kgload.pipeline import load  # noqa: E402
-from kgload.queries import bind, parse_query_file, run  # noqa: E402
+from kgload.queries import bind, paged, parse_query_file, run  # noqa: E402
 from kgload.store import Store  # noqa: E402
 
 QUERY_DIR = ROOT / "queries"
@@ -71,5 +71,7 @@ def test_every_page_is_the_slice_of_the_whole(corpus_store: Path, name: str,
         assert len(whole) > 12, f"{name}: too few rows ({len(whole)}) to test pages"
         for limit, offset in ((1, 0), (5, 0), (5, 5), (7, 3), (10, len(whole) - 4),
                               (10, len(whole) + 5)):
+            # the page is pushed into the driver, not only cut from the whole result
+            assert f"LIMIT {offset + limit}" in paged(sparql, limit, offset), name
             page = [_cells(r) for r in run(store, sparql, limit=limit, offset=offset).rows]
             assert page == whole[offset:offset + limit], (name, limit, offset)

@@ -29,7 +29,7 @@ import yaml
 
 from conftest import ARTICLE_ID, BASE, EXAMPLE, ROOT, CliRun
 from kgload.errors import UsageError
-from kgload.queries import bind, parse_query_file, run, where_brace, with_values
+from kgload.queries import bind, parse_query_file, run, sub_selects, where_brace, with_values
 from kgload.store import Store
 
 QUERY_DIR = ROOT / "queries"
@@ -157,25 +157,12 @@ def test_new_queries_bind_parameters_after_their_where(name: str) -> None:
     # alone: a FILTER in it would see the parameter unbound)
     values = {p.name: ox.Literal("x") for p in query.params}
     bound = with_values(query.sparql, values)
-    for sub in _sub_selects(bound):
-        pattern = sub[sub.index("{") + 1:]
+    for sub in sub_selects(bound):
+        pattern = bound[sub.pattern:sub.pattern_end]
         for param in query.params:
             if re.search(rf"\?{param.name}\b", pattern):
                 assert re.match(rf"\s*VALUES \([^)]*\?{param.name}\b", pattern), (
-                    param.name, sub[:200])
-
-
-def _sub_selects(sparql: str) -> list[str]:
-    """The text of each ``{ SELECT ... }`` of a query, from SELECT to its closing brace."""
-    found = []
-    for match in re.finditer(r"\{\s*SELECT\b", sparql):
-        depth, at = 0, match.start()
-        for at in range(match.start(), len(sparql)):
-            depth += {"{": 1, "}": -1}.get(sparql[at], 0)
-            if depth == 0:
-                break
-        found.append(sparql[match.start() + 1:at].strip())
-    return found
+                    param.name, pattern[:200])
 
 
 def test_parameters_of_the_new_queries() -> None:
