@@ -47,8 +47,8 @@ def _for_copy(quad: str, article: str) -> str:
     match = _SORT_KEY.match(quad)
     if match is None:
         return quad
-    days = int(match.group(2))
-    first, last = (date.fromordinal(n) if n else None for n in divmod(days, 10**7))
+    first, last = (date(n // 10000, n // 100 % 100, n % 100) if n else None
+                   for n in divmod(int(match.group(2)), 10**8))
     key = sort_key(TimeSpan(first, last, "day"), URIRef(match.group(1)))
     return f"<{match.group(1)}> {ox.NamedNode(str(KG.sortKey))} {to_ox(key)}"
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, unquote
@@ -320,7 +321,9 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
         event = iris.event(events.key(action, kind.iri, span))
         b.add(node, KG.reportsEvent, event, path)
         b.add(node, KG.sortKey, sort_key(span, node), path)
-        b.add(event, KG.sortKey, sort_key(span, event), path)
+        if kind.cameo:
+            # the event table's rows: one key per event, whose reports all write it alike
+            b.add(event, KG.eventSortKey, sort_key(span, event), path)
     return Mapped(aid, graph, b.origins, b.nodes)
 
 
@@ -330,16 +333,23 @@ def sort_key(span: dates.TimeSpan | None, node: URIRef) -> Literal:
     Listings are ordered by the first day of the time window, then its last day, a
     missing day first (as SPARQL orders an unbound value). Oxigraph compares decimals
     without reading the term dictionary, which it must do for every comparison of two
-    IRIs or long strings: the integer part is the two days' numbers (proleptic
-    Gregorian ordinals, seven digits each) and the fraction a hash of the node's IRI,
-    a stable order among the nodes of one window that is the same in every store. The
-    key is a pure function of one article, and the reports of one event agree on it.
+    IRIs or long strings. The integer part is the two days written as numbers, YYYYMMDD
+    (eight digits each, 0 for a missing day): first * 10^8 + last. A query can test a
+    date window on the key alone (the first day is FLOOR(key / 10^8), the last the
+    rest), without joining the time. The fraction is a hash of the node's IRI, a stable
+    order among the nodes of one window that is the same in every store. The key is a
+    pure function of one article, and the reports of one event agree on it.
     """
-    first = span.start.toordinal() if span and span.start else 0
-    last = span.end.toordinal() if span and span.end else 0
+    first = _day_number(span.start if span else None)
+    last = _day_number(span.end if span else None)
     tiebreak = int.from_bytes(hashlib.sha256(str(node).encode()).digest()[:8]) % 10**18
     fraction = f"{tiebreak:018d}".rstrip("0") or "0"  # the canonical form, as stores keep it
-    return Literal(f"{first * 10**7 + last}.{fraction}", datatype=XSD.decimal)
+    return Literal(f"{first * 10**8 + last}.{fraction}", datatype=XSD.decimal)
+
+
+def _day_number(day: date | None) -> int:
+    """A day as the number YYYYMMDD (what SPARQL computes as YEAR*10000+MONTH*100+DAY)."""
+    return day.year * 10000 + day.month * 100 + day.day if day else 0
 
 
 class _EventKeys:

@@ -76,6 +76,7 @@ class KG(DefinedNamespace):
     end: URIRef
     evidence: URIRef
     eventCode: URIRef
+    eventSortKey: URIRef
     factId: URIRef
     iso3166Alpha3: URIRef
     kgloadVersion: URIRef
