@@ -24,6 +24,7 @@ from kgload.queries import (
     bind,
     get_query,
     load_queries,
+    page_drivers,
     paged,
     run,
     sub_selects,
@@ -746,6 +747,23 @@ def test_paged_puts_the_page_into_the_marked_driver_only_when_a_page_is_asked() 
     assert paged(sparql, 10, 30) == sparql.replace("  # kgload:page", "LIMIT 40")
     assert paged("SELECT * WHERE { ?s ?p ?o } # kgload:page", 5) == (
         "SELECT * WHERE { ?s ?p ?o } # kgload:page")  # a mark only on a line of its own
+    # the whole result: a counted driver gets its count, an open one stays unbounded
+    assert paged(sparql, None, 0, 7) == sparql.replace("  # kgload:page", "LIMIT 7")
+    open_mark = sparql.replace("# kgload:page", "# kgload:page open")
+    assert paged(open_mark, None, 0, 7) == open_mark
+    assert paged(open_mark, 10, 30) == sparql.replace("  # kgload:page", "LIMIT 40")
+    assert len(page_drivers(open_mark)) == 1
+
+
+def test_a_whole_result_is_the_same_with_a_counted_or_an_open_driver(tmp_path: Path) -> None:
+    sparql = ("SELECT ?s ?o WHERE { { SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY ?s\n"
+              "  # kgload:page\n} ?s ?p ?o } ORDER BY ?s ?o")
+    with Store(tmp_path / "s", write=True) as store:
+        store.update('INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> "x" , "z" . '
+                     '<urn:b> <urn:p> "y" } }')
+        counted = run(store, sparql).rows
+        opened = run(store, sparql.replace("# kgload:page", "# kgload:page open")).rows
+    assert counted == opened and len(counted) == 3
 
 
 CONSTRUCT_CASES = {
