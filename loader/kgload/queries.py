@@ -74,7 +74,9 @@ Oxigraph (checked with pyoxigraph 0.5.13 on stores of generated articles):
   of 4.4 s at 1,000 articles). After the driver, the OPTIONALs come first and what every
   action has last: each required join raises Oxigraph's estimate of the rows so far,
   and past a point it reads an OPTIONAL for the whole store and joins it by hash
-  (``orders``: 0.13 s instead of 1.15 s for a page at 1,000 articles).
+  (``orders``: 0.13 s instead of 1.15 s for a page at 1,000 articles). Mark the driver
+  ``# kgload:page open`` when its whole result is faster with the driver unbounded
+  (measure both: see :func:`paged`).
 - An OPTIONAL read for each row holds one pattern keyed on what is bound, and nests an
   OPTIONAL for the rest: past three or four patterns, Oxigraph evaluates the OPTIONAL
   for the whole store and joins it by hash (``use-of-force``: 0.5 s instead of 3 s for a
