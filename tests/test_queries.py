@@ -761,8 +761,14 @@ def test_a_whole_result_is_the_same_with_a_counted_or_an_open_driver(tmp_path: P
     with Store(tmp_path / "s", write=True) as store:
         store.update('INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:p> "x" , "z" . '
                      '<urn:b> <urn:p> "y" } }')
+        sent: list[str] = []
+        query = store.query
+        store.query = lambda text: (sent.append(text), query(text))[1]  # type: ignore[method-assign]
         counted = run(store, sparql).rows
+        assert len(sent) == 2 and "COUNT(*)" in sent[0] and "LIMIT 2" in sent[1]
+        sent.clear()
         opened = run(store, sparql.replace("# kgload:page", "# kgload:page open")).rows
+        assert len(sent) == 1 and "LIMIT" not in sent[0]  # not counted, not bounded
     assert counted == opened and len(counted) == 3
 
 

@@ -65,16 +65,20 @@ Oxigraph (checked with pyoxigraph 0.5.13 on stores of generated articles):
 - A listing has a page driver (see :func:`paged`): a sub-SELECT marked ``# kgload:page``
   that chooses its rows and orders them by ``kg:sortKey``, which compares without
   string look-ups. Each of its patterns is a sub-SELECT of its own, so that Oxigraph
-  joins whole scans by hash instead of looking up every action; every FILTER that can
-  drop a row is in it, and the patterns after it are ones that the shapes guarantee for
-  every action (status, evidence, agent, article), so that each row it chooses gives a
-  row. A date window is tested on the key, whose integer part holds the window's days
-  (:func:`kgload.mapping.sort_key`), not by joining the time's start and end. The
-  outer ORDER BY starts with ``?key`` (``timeline``: first page 0.13 s instead
+  joins whole scans by hash instead of looking up every action (unless a required
+  parameter is bound in it: ``actions-by`` looks up the actor's actions); every FILTER
+  that can drop a row is in it, and the patterns after it are ones that the shapes
+  guarantee for every action (status, evidence, agent, article), so that each row it
+  chooses gives a row. A date window is tested on the key, whose integer part holds
+  the window's days (:func:`kgload.mapping.sort_key`), not by joining the time's start
+  and end. The outer ORDER BY starts with ``?key`` (``timeline``: first page 0.13 s instead
   of 4.4 s at 1,000 articles). After the driver, the OPTIONALs come first and what every
   action has last: each required join raises Oxigraph's estimate of the rows so far,
   and past a point it reads an OPTIONAL for the whole store and joins it by hash
-  (``orders``: 0.13 s instead of 1.15 s for a page at 1,000 articles). Mark the driver
+  (``orders``: 0.13 s instead of 1.15 s for a page at 1,000 articles). Check the plan
+  of the whole result too: in ``who-threatened-whom`` the required patterns had to come
+  right after the driver (the other way, Oxigraph joined them by hash for every agent
+  link of the store). Mark the driver
   ``# kgload:page open`` when its whole result is faster with the driver unbounded
   (measure both: see :func:`paged`).
 - An OPTIONAL read for each row holds one pattern keyed on what is bound, and nests an
