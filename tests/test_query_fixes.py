@@ -288,6 +288,28 @@ def test_armed_groups_lists_every_armed_group_and_no_unarmed_group(larger_store:
     assert clan["group"] == ENTITY + "gulf-clan"
 
 
+def test_armed_collectives_are_derived_per_article(larger_store: Path) -> None:
+    """kg:ArmedCollective, the listing's starting set: the declared armed groups and the
+    groups an article reports operating, fighting or abducting, and no other group."""
+    with Store(larger_store, write=False) as store:
+        armed = {str(row["g"].value)[len(ENTITY):] for row in store.query(
+            "SELECT DISTINCT ?g WHERE { ?g a <https://w3id.org/kgload/ontology#ArmedCollective> }")}
+    assert armed == {"eln", "gulf-clan", "various-armed-groups"}
+
+
+def test_a_facts_file_cannot_declare_a_derived_class(cli: CliRun, tmp_path: Path) -> None:
+    facts = tmp_path / "derived.yaml"
+    facts.write_text(facts_yaml("test-derived-class", entities=["""
+        id: some-band
+        type: ArmedCollective
+        name: "Some band"
+        evidence: "some band"
+        """]), encoding="utf-8")
+    result = cli("load", facts, store=tmp_path / "store")
+    assert result.exit_code == 1, result.output  # rejected
+    assert 'derived.yaml:10:5: [some-band] type: "ArmedCollective" is not one of' in result.output
+
+
 def test_armed_groups_border_column_when_a_border_is_one_place_of_several(
         larger_store: Path) -> None:
     [bombing] = [r for r in rows_of(larger_store, "armed-groups", group="ELN")

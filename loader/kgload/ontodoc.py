@@ -58,6 +58,11 @@ def _text(graph: Graph, term: URIRef, prop: URIRef) -> str:
     return str(value) if isinstance(value, Literal) else ""
 
 
+def _rule(graph: Graph, cls: URIRef) -> str:
+    name = _text(graph, cls, KG.derivedBy)
+    return f"`ontology/rules/{name}`" if name else ""
+
+
 def _kg(terms: Iterable[object]) -> list[URIRef]:
     return sorted(t for t in terms if isinstance(t, URIRef) and str(t).startswith(KG_IRI))
 
@@ -108,6 +113,7 @@ def render_markdown(graph: Graph | None = None) -> str:
             ("CAMEO code", _text(graph, cls, KG.cameoCode)),
             ("CAMEO family", _objects(graph, cls, KG.cameoFamily)),
             ("derives", _objects(graph, cls, KG.derivesRelation)),
+            ("members derived by", _rule(graph, cls)),
             ("close match", _objects(graph, cls, SKOS.closeMatch)),
             ("individuals", instances),
         ])

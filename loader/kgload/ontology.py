@@ -90,20 +90,24 @@ def action_types() -> dict[str, ActionType]:
 
 @cache
 def entity_types() -> dict[str, URIRef]:
-    """Entity classes facts files may name, by local name (``Person``, ``Border``...)."""
+    """Entity classes facts files may name, by local name (``Person``, ``Border``...).
+
+    Classes whose members a rule derives (``kg:derivedBy``) are not among them.
+    """
+    graph = ontology_graph()
     return {
         _local(cls): cls
-        for cls in sorted(_subclasses(ontology_graph(), KG.Entity))
-        if str(cls).startswith(KG_IRI)
+        for cls in sorted(_subclasses(graph, KG.Entity))
+        if str(cls).startswith(KG_IRI) and graph.value(cls, KG.derivedBy) is None
     }
 
 
 @cache
 def actor_types() -> frozenset[str]:
-    """Local names of the entity classes that are actors."""
-    return frozenset(
-        _local(c) for c in _subclasses(ontology_graph(), KG.Actor) if str(c).startswith(KG_IRI)
-    )
+    """Local names of the entity classes that are actors (among :func:`entity_types`)."""
+    named = entity_types()
+    return frozenset(_local(c) for c in _subclasses(ontology_graph(), KG.Actor)
+                     if _local(c) in named)
 
 
 @cache

@@ -67,6 +67,7 @@ class KG(DefinedNamespace):
     quadClass: URIRef
     derivesRelation: URIRef
     derivesMutualRelation: URIRef
+    derivedBy: URIRef
     firstAssertedOrder: URIRef
     firstInferredOrder: URIRef
     loadOrder: URIRef
