@@ -388,12 +388,14 @@ def test_border_from_both_sides(cli: CliRun, example_store: Path) -> None:
         assert float(row["length"]) == 2200
         assert row["unit"] == "km"
         assert "porous" in row["described_as"].split("; ")
+        # one item per kind and status, with its number of actions: bounded on a corpus
         activity = row["activity_at_border"].split(" | ")
-        assert any(a.startswith("various armed groups") and a.endswith("(ongoing)")
-                   for a in activity), activity
+        assert "operate (ongoing) ×1" in activity, activity  # the armed groups there
         # the requested and the committed joint attacks on the ELN happen there too
-        assert any(a.endswith("(requested)") for a in activity)
-        assert any(a.endswith("(committed)") for a in activity)
+        assert "use military force (requested) ×1" in activity, activity
+        assert "use military force (committed) ×1" in activity, activity
+        assert len(activity) == len(set(activity))
+        assert int(row["actions_at_border"]) == sum(int(a.rsplit("×", 1)[1]) for a in activity)
 
 
 def test_borders_of_venezuela(cli: CliRun, example_store: Path) -> None:
