@@ -94,3 +94,29 @@ def test_every_page_is_the_slice_of_the_whole(corpus_store: Path, name: str,
             assert f"LIMIT {offset + limit}" in paged(sparql, limit, offset), name
             page = [_cells(r) for r in run(store, sparql, limit=limit, offset=offset).rows]
             assert page == whole[offset:offset + limit], (name, limit, offset)
+
+
+SLICED = sorted(p.stem for p in QUERY_DIR.glob("*.rq")
+                if "# kgload:page slices" in p.read_text())
+
+
+def test_event_table_is_read_in_slices() -> None:
+    assert "event-table" in SLICED
+
+
+@pytest.mark.parametrize("name", SLICED)
+@pytest.mark.parametrize("window", [None, ("2024-01-01", "2024-06-30")], ids=["all", "window"])
+@pytest.mark.parametrize("size", [1, 3, 250])
+def test_a_whole_result_read_in_slices_is_the_whole(corpus_store: Path, name: str,
+                                                    window: tuple[str, str] | None,
+                                                    size: int) -> None:
+    """Slices of 1, 3 or 250 driver rows, one after the other, give the plain result."""
+    query = parse_query_file(QUERY_DIR / f"{name}.rq")
+    values = {} if window is None else {"from": window[0], "to": window[1]}
+    with Store(corpus_store, write=False) as store:
+        sparql = bind(query, values, store)
+        plain = sparql.replace("# kgload:page slices", "")  # no driver: evaluated at once
+        whole = [_cells(r) for r in run(store, plain).rows]
+        assert len(whole) > 12, f"{name}: too few rows ({len(whole)}) to test slices"
+        sliced = [_cells(r) for r in run(store, sparql, slice_rows=size).rows]
+        assert sliced == whole, (name, size)

@@ -605,8 +605,10 @@ class Result:
 
 
 # ``# kgload:page`` after a driver's ORDER BY; ``# kgload:page open`` leaves the driver
-# unbounded for the whole result (see :func:`paged`)
-_PAGE_MARK = re.compile(r"^[ \t]*#[ \t]*kgload:page(?:[ \t]+(open))?[ \t]*$", re.MULTILINE)
+# unbounded for the whole result (see :func:`paged`), ``# kgload:page slices`` reads the
+# whole result in slices of driver rows (see :func:`driver_slices`)
+_PAGE_MARK = re.compile(r"^[ \t]*#[ \t]*kgload:page(?:[ \t]+(open|slices))?[ \t]*$",
+                        re.MULTILINE)
 
 
 def page_drivers(sparql: str) -> list[SubSelect]:
@@ -644,14 +646,14 @@ def paged(sparql: str, limit: int | None, offset: int = 0,
     if limit is not None:
         return _PAGE_MARK.sub(f"LIMIT {offset + limit}", sparql)
     if driver_rows is not None:
-        return _PAGE_MARK.sub(lambda mark: mark.group(0) if mark.group(1)
+        return _PAGE_MARK.sub(lambda mark: mark.group(0) if mark.group(1) == "open"
                               else f"LIMIT {driver_rows}", sparql)
     return sparql
 
 
 def _driver_rows(store: Store, sparql: str) -> int | None:
     """How many rows the query's page drivers give at most (None: no driver)."""
-    if all(mark.group(1) for mark in _PAGE_MARK.finditer(sparql)):
+    if all(mark.group(1) == "open" for mark in _PAGE_MARK.finditer(sparql)):
         return None  # no driver, or only open ones: nothing to count
     drivers = page_drivers(sparql)
     if not drivers:
@@ -669,14 +671,33 @@ def _driver_rows(store: Store, sparql: str) -> int | None:
     return most
 
 
-def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0) -> Result:
+# driver rows per slice of a whole result (see driver_slices): at 10,000 articles
+# Oxigraph reads a slice of 250 or 500 rows by index look-ups, and one of 1,000 or more
+# by hash joins of whole predicates, 15 to 25 times slower (event-table over a month)
+SLICE_ROWS = 250
+
+
+def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0,
+        slice_rows: int = SLICE_ROWS) -> Result:
     """Run SPARQL on the store (named graphs seen as the union default graph).
 
     ``offset``/``limit`` page through the rows as they stream out of the store; a
-    query's page driver (see :func:`paged`) reads only the rows the page needs.
+    query's page driver (see :func:`paged`) reads only the rows the page needs. The
+    whole result of a query whose one driver is marked ``# kgload:page slices`` is read
+    in slices of ``slice_rows`` driver rows (see :func:`driver_slices`).
     """
+    if limit is None:
+        driver = _sliced_driver(sparql)
+        if driver is not None:
+            sliced = _run_sliced(store, sparql, driver, slice_rows)
+            if sliced is not None:
+                return sliced
     rows = None if limit is not None else _driver_rows(store, sparql)
     sparql = paged(sparql, limit, offset, rows)
+    return _evaluate(store, sparql, limit, offset)
+
+
+def _evaluate(store: Store, sparql: str, limit: int | None, offset: int) -> Result:
     try:
         answer = store.query(sparql)
     except SyntaxError as exc:
@@ -689,6 +710,74 @@ def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0)
         return _collect(answer, limit, offset)
     except (OSError, RuntimeError) as exc:
         raise StoreError(f"the query failed: {exc}") from exc
+
+
+def _sliced_driver(sparql: str) -> SubSelect | None:
+    """The query's page driver, if it is its only one and marked ``slices``."""
+    marks = list(_PAGE_MARK.finditer(sparql))
+    if len(marks) != 1 or marks[0].group(1) != "slices":
+        return None
+    drivers = page_drivers(sparql)
+    return drivers[0] if len(drivers) == 1 else None
+
+
+class _NotInline(Exception):
+    """A driver row holds a term that a VALUES block cannot carry (a blank node)."""
+
+
+def driver_slices(store: Store, sparql: str, driver: SubSelect, size: int) -> Iterable[str]:
+    """The query once per slice of ``size`` driver rows, the driver replaced by those rows.
+
+    The driver runs once, on its own; each slice of its rows, in order, becomes a
+    ``VALUES`` block in its place. Oxigraph then reads the rest of each row by index
+    look-ups from the few hundred rows it knows of, instead of joining whole predicates
+    by hash or looking up every row of the store at once (``event-table`` over a month
+    at 10,000 articles: 4.2 s instead of 29 s, see docs/query-performance.md). The
+    paging contract of :func:`paged` makes the slices' results, one after the other,
+    the whole result: each result row comes from one driver row, and the outer ORDER BY
+    begins with the driver's keys. Queries whose outer patterns Oxigraph plans badly
+    from a VALUES block (``cooperation``: slower than the whole at once) are not marked.
+    """
+    prologue = sparql[:len(sparql) - len(_strip_prologue(sparql))]
+    text = _PAGE_MARK.sub("", sparql[driver.start:driver.end])
+    answer = store.query(prologue + text)
+    names = [v.value for v in answer.variables]
+    head = f"{sparql[:driver.start]}VALUES ({' '.join('?' + n for n in names)}) {{\n"
+    tail = f"}}\n{sparql[driver.end:]}"
+    rows: list[str] = []
+    for solution in answer:
+        cells = []
+        for name in names:
+            term = solution[name]
+            if isinstance(term, ox.BlankNode):
+                raise _NotInline(name)
+            cells.append("UNDEF" if term is None else str(term))
+        rows.append(f"({' '.join(cells)})\n")
+        if len(rows) == size:
+            yield head + "".join(rows) + tail
+            rows = []
+    if rows:
+        yield head + "".join(rows) + tail
+
+
+def _run_sliced(store: Store, sparql: str, driver: SubSelect, size: int) -> Result | None:
+    """The whole result read slice by slice (None: read it at once instead)."""
+    variables: list[str] | None = None
+    rows: list[list[Any]] = []
+    try:
+        for part in driver_slices(store, sparql, driver, size):
+            result = _evaluate(store, part, None, 0)
+            variables = result.variables
+            rows.extend(result.rows)
+    except _NotInline:
+        return None
+    except (SyntaxError, ValueError) as exc:
+        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the query failed: {exc}") from exc
+    if variables is None:  # no driver rows: the query gives its (empty) result itself
+        return None
+    return Result(variables, rows)
 
 
 def _collect(answer: Any, limit: int | None, offset: int) -> Result:
