@@ -10,7 +10,8 @@ minus these artefacts, which never reach the store:
 - reflexive ``owl:sameAs`` (owlrl states ``x owl:sameAs x`` for every resource);
 - ``rdf:type owl:Thing`` / ``rdfs:Resource`` (true of everything, answers nothing);
 - statements about the vocabularies themselves (subject in the kgload ontology, RDF,
-  RDFS, OWL, XSD namespaces): the ontology graph holds those.
+  RDFS, OWL, XSD namespaces, or a vocabulary the ontology aligns with and declares terms
+  of: SEM, PROV-O, ORG, schema.org, Dublin Core, SKOS): the ontology graph holds those.
 
 owlrl reports an inconsistency by adding error triples instead of raising; they are
 turned into :class:`Inconsistency` messages and the article is rejected.
@@ -36,6 +37,14 @@ _VOCABULARIES = (
     str(RDFS),
     str(OWL),
     "http://www.w3.org/2001/XMLSchema#",
+    # vocabularies the ontology aligns with (it declares the terms it uses); owlrl's
+    # tautologies about them (sem:Event rdfs:subClassOf sem:Event) are not facts either
+    "http://semanticweb.cs.vu.nl/2009/11/sem/",
+    "http://www.w3.org/ns/prov#",
+    "http://www.w3.org/ns/org#",
+    "https://schema.org/",
+    "http://purl.org/dc/terms/",
+    "http://www.w3.org/2004/02/skos/core#",
 )
 _ERROR_TYPE = URIRef(ERR_NS + "ErrorMessage")
 _ERROR_TEXT = URIRef(ERR_NS + "error")
