@@ -98,8 +98,39 @@ def test_shapes_only_use_terms_of_the_ontology() -> None:
 
 
 def test_schema_is_valid_json_schema() -> None:
-    from jsonschema.validators import validator_for
+    from jsonschema.validators import Draft202012Validator, validator_for
 
     schema = facts_schema()
-    validator_for(schema).check_schema(schema)
-    assert json.loads(json.dumps(schema)) == schema
+    # the draft it names is a known one (no silent fallback to the latest draft) ...
+    assert validator_for(schema, default=None) is Draft202012Validator, schema.get("$schema")
+    # ... and the schema is valid against that draft's meta-schema
+    Draft202012Validator.check_schema(schema)
+
+
+def test_schema_accepts_the_example_and_refuses_what_breaks_it() -> None:
+    from jsonschema.validators import Draft202012Validator
+
+    from kgload.facts import read_file
+
+    validator = Draft202012Validator(facts_schema())
+    example = read_file(ROOT / "examples" / "colombia-eln.yaml").data
+    assert not list(validator.iter_errors(example))
+    broken = json.loads(json.dumps(example))
+    broken["article"]["unknown_key"] = 1
+    del broken["actions"][0]["type"]
+    problems = sorted(e.validator for e in validator.iter_errors(broken))
+    assert problems == ["additionalProperties", "required"], problems
+
+
+def test_reasoning_states_nothing_about_the_vocabularies_it_aligns_with() -> None:
+    """owlrl says sem:Event rdfs:subClassOf sem:Event once the ontology declares sem:Event:
+    vocabulary statements, not facts; the registry's inferred graph must not hold them."""
+    from kgload.mapping import Iris
+    from kgload.reasoning import background
+
+    aligned = ("http://semanticweb.cs.vu.nl/2009/11/sem/", "http://www.w3.org/ns/prov#",
+               "http://www.w3.org/ns/org#", "https://schema.org/", "http://purl.org/dc/terms/",
+               "http://www.w3.org/2004/02/skos/core#")
+    about = sorted(str(s) for s, _, _ in background(Iris()).registry_inferred
+                   if str(s).startswith(aligned))
+    assert not about, about[:5]
