@@ -23,7 +23,8 @@ from kgload import __version__
 from kgload.store import Store
 
 COMMANDS = ("load", "validate", "query", "queries", "sparql", "export", "articles", "stats",
-            "remove", "schema", "types", "check", "import", "entities", "compact")
+            "remove", "schema", "types", "check", "import", "entities", "compact",
+            "reindex", "backup", "restore")
 STORED = (
     "actions-against", "actions-by", "actor-profile", "agreements", "armed-groups", "borders",
     "claims-by-source", "cooperation", "criticisms", "event-table", "events-by-cameo",
@@ -324,8 +325,9 @@ def test_articles_and_stats(cli: CliRun, example_store: Path) -> None:
     assert stats["actions"] == len(facts["actions"])
     assert stats["asserted triples (articles)"] == row["triples"]
     assert stats["actions of type ThreatenMilitaryForce"] == 2
-    # 3 of the article, ontology, registry (+ inferred), entities (+ inferred), claims
-    assert stats["named graphs"] == 9
+    # 4 of the article (with its source), ontology, registry (+ inferred), entities
+    # (+ inferred), claims, the store's own description
+    assert stats["named graphs"] == 11
 
 
 # --------------------------------------------------------------------------- sparql

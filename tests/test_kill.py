@@ -101,7 +101,8 @@ def _check_whole_or_absent(path: Path, expected: dict[str, set[str]]) -> tuple[i
             assert all(present), f"{article}: only some of its graphs are in the store"
             assert _graph(store, names[0]) == expected[f"{article}/asserted"], article
             assert _graph(store, names[1]) == expected[f"{article}/inferred"], article
-            assert len(_graph(store, names[2])) == 10, f"{article}: provenance incomplete"
+            assert len(_graph(store, names[2])) == 12, f"{article}: provenance incomplete"
+            assert len(_graph(store, names[3])) == 2, f"{article}: source incomplete"
             whole += 1
         # the shared entity graphs are what the articles that are there make of them
         shared = [str(g) for g in IRIS.shared_graphs]

@@ -230,14 +230,16 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
 class _Progress:
     """Per-file lines (or a bar on a terminal when there are many files)."""
 
-    def __init__(self, ctx: click.Context, paths: tuple[Path, ...], label: str) -> None:
+    def __init__(self, ctx: click.Context, paths: tuple[Path, ...], label: str,
+                 total: int | None = None) -> None:
         self.ctx = ctx
         self.bar: Any = None
-        many = len(paths) > 1 or any(p.is_dir() for p in paths)
+        many = len(paths) > 1 or any(p.is_dir() for p in paths) or (total or 0) > 1
         if many and sys.stderr.isatty() and _obj(ctx)["verbosity"] >= 0:
             from .pipeline import expand_paths
 
-            total = sum(1 for _ in expand_paths(paths))
+            if total is None:
+                total = sum(1 for _ in expand_paths(paths))
             self.bar = click.progressbar(length=total, label=label, file=sys.stderr,
                                          show_pos=True, show_percent=True, show_eta=True,
                                          item_show_func=lambda rate: rate)
@@ -283,6 +285,102 @@ def _summary(ctx: click.Context, report: Any, ok: str) -> None:
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items()
                        if seconds)
     _say(ctx, f"time per stage: {timing}", level=0 if len(report.outcomes) > 1 else 1)
+
+
+# ------------------------------------------------------------------ store lifecycle
+
+
+@main.command()
+@click.option("--all", "everything", is_flag=True,
+              help="Rebuild every article, not only the stale ones.")
+@click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
+              show_default=True, help="The reasoner, as for `kgload load`.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Prepare articles in N processes, as for `kgload load`.")
+@click.pass_context
+def reindex(ctx: click.Context, everything: bool, reasoner: str, jobs: int) -> None:
+    """Rebuild the articles that another version of kgload's model built.
+
+    An article is stale when the ontology, its rules, the shapes, the registry or the
+    mapping code changed since it was loaded (kgload says so when it opens the store).
+    Reindex runs the whole pipeline again on the facts document the store kept for each
+    stale article, in load order, and replaces each article whole, in one transaction.
+    Interrupted, it leaves the rebuilt articles current: run it again to go on.
+    """
+    from .model import model_status
+    from .reindex import reindex as run_reindex
+
+    iris = _obj(ctx)["iris"]
+    with _open(ctx, write=True) as store:
+        _note_recovery(ctx, store)
+        status = model_status(store, iris)
+        count = status.articles if everything else status.stale
+        if not count:
+            _say(ctx, f"nothing to do: the {status.articles:,} articles of {store.path} were "
+                 "built by this kgload's model.")
+            return
+        _say(ctx, f"rebuilding {count:,} of {status.articles:,} articles", level=0)
+        with _Progress(ctx, (), "reindexing", total=count) as progress:
+            report = run_reindex(store, iris, reasoner=reasoner, jobs=jobs,
+                                 on_outcome=progress.outcome, everything=everything)
+    load = report.load
+    rebuilt = load.count("loaded", "reloaded")
+    parts = [f"{rebuilt:,} rebuilt", f"{len(load.rejected)} rejected"]
+    if report.without_source:
+        parts.append(f"{len(report.without_source):,} without a stored source")
+    _say(ctx, ", ".join(parts) + ".")
+    if report.without_source:
+        shown = ", ".join(report.without_source[:5])
+        _say(ctx, f"not rebuilt: {shown}{', ...' if len(report.without_source) > 5 else ''}: "
+             "loaded by a kgload that did not keep source documents; load their files "
+             "again with `kgload load --force FILE`", level=-1)
+    if load.rejected:
+        _say(ctx, "not rebuilt (the stored articles stay as they were, stale): "
+             + ", ".join(o.source for o in load.rejected), level=-1)
+    if load.interrupted:
+        _say(ctx, "interrupted: the articles rebuilt so far are committed; run "
+             "`kgload reindex` again to go on", level=-1)
+        ctx.exit(int(ExitCode.INTERRUPTED))
+    if load.rejected or report.without_source:
+        ctx.exit(int(ExitCode.REJECTED))
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, target: Path) -> None:
+    """Copy the whole store into the new folder TARGET (restore it with `kgload restore`).
+
+    Every graph is kept (the default graph, the articles' provenance and source
+    documents, the store's format), with a manifest of checksums. Loads wait while it
+    runs; queries go on.
+    """
+    from .backup import backup as run_backup
+
+    with _open(ctx, write=False) as store:
+        _note_recovery(ctx, store)
+        info = run_backup(store, target, _obj(ctx)["iris"])
+    _say(ctx, f"backed up {info.articles:,} articles ({info.size / 2**20:,.1f} MiB in "
+         f"{info.files} files) into {info.path}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Replace the store's current content (without it, the store must be new).")
+@click.pass_context
+def restore(ctx: click.Context, source: Path, replace: bool) -> None:
+    """Put the backup SOURCE (made by `kgload backup`) in place of the store.
+
+    Every file of the backup is checked against its manifest first; the store is then
+    swapped whole under the writer lock: it is the old store or the backup, never a mix.
+    """
+    from .backup import restore as run_restore
+
+    obj = _obj(ctx)
+    info = run_restore(source, obj["store"], replace=replace, wait=obj["wait"])
+    _say(ctx, f"restored {info.articles:,} articles from {info.path} (backed up "
+         f"{info.created}) into {obj['store']}")
 
 
 # ------------------------------------------------------------------ queries

@@ -26,6 +26,7 @@ from .entities import EntityIndex, Known, claim_links, type_conflicts
 from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile
 from .mapping import Iris
+from .model import model_digest
 from .ontology import entity_types, ontology_version, shapes_version
 from .outcomes import LoadReport, Outcome, Ready, _Timer, rejected_source
 from .reasoning import background
@@ -52,6 +53,7 @@ def _displayable(name: str) -> str:
 
 
 def provenance(ready: Ready, iris: Iris, loaded_at: datetime, order: int) -> Graph:
+    """Where the article comes from, when it was loaded and by what model."""
     aid = ready.article_id
     article = iris.article(aid)
     graph = Graph()
@@ -64,8 +66,21 @@ def provenance(ready: Ready, iris: Iris, loaded_at: datetime, order: int) -> Gra
     graph.add((article, KG.kgloadVersion, Literal(__version__)))
     graph.add((article, KG.ontologyVersion, Literal(ontology_version())))
     graph.add((article, KG.shapesVersion, Literal(shapes_version())))
+    graph.add((article, KG.modelDigest, Literal(model_digest(iris))))
+    graph.add((article, KG.sourceGraph, iris.source_graph(aid)))
     graph.add((article, KG.assertedGraph, iris.asserted_graph(aid)))
     graph.add((article, KG.inferredGraph, iris.inferred_graph(aid)))
+    return graph
+
+
+def source(facts: FactsFile, iris: Iris, article_id: str) -> Graph:
+    """The article's facts document as it was read, for ``kgload reindex``."""
+    article = iris.article(article_id)
+    graph = Graph()
+    graph.add((article, KG.sourceText, Literal(facts.text)))
+    graph.add((article, KG.sourceFormat, Literal("json" if facts.as_json else "yaml")))
+    if facts.line is not None:
+        graph.add((article, KG.sourceLine, Literal(facts.line)))
     return graph
 
 
@@ -74,7 +89,7 @@ class Stored:
     """What the store holds of an article id: its file, content hash and load order."""
 
     sha256: str | None = None
-    ontology: str | None = None
+    model: str | None = None  # the model digest it was built by (see kgload.model)
     file: str | None = None
     order: int | None = None
 
@@ -86,7 +101,7 @@ def _stored_state(store: Store, iris: Iris, article_id: str) -> Stored:
     if sha is None:
         return Stored()
     order = store.value(graph, article, KG.loadOrder)
-    return Stored(sha, store.value(graph, article, KG.ontologyVersion),
+    return Stored(sha, store.value(graph, article, KG.modelDigest),
                    store.value(graph, article, KG.sourceFile),
                    int(order) if order is not None else None)
 
@@ -120,6 +135,7 @@ class Writer:
         self.types = entity_types()
         self.registry = set(load_registry().types)
         self.pending: dict[str, list[tuple[str, Known]]] = {}  # declared by articles in flight
+        self.model = model_digest(iris)
 
     # ------------------------------------------------------------ what is known
 
@@ -176,7 +192,7 @@ class Writer:
 
     # ------------------------------------------------------------ writing
 
-    def add(self, ready: Ready, outcome: Outcome, stored: Stored) -> None:
+    def add(self, ready: Ready, outcome: Outcome, stored: Stored, facts: FactsFile) -> None:
         aid = ready.article_id
         article = self.iris.article(aid)
         reload = stored.sha256 is not None or self.store.ox.contains_named_graph(
@@ -190,6 +206,7 @@ class Writer:
             self.iris.inferred_graph(aid): [*ready.parts.inferred, *inferred_links],
             self.iris.provenance_graph(aid): provenance(ready, self.iris, datetime.now(UTC),
                                                         order),
+            self.iris.source_graph(aid): source(facts, self.iris, aid),
         }
         if reload:  # the old graphs go and the new ones come in one transaction
             with self.timer("write"):
@@ -247,7 +264,7 @@ def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force
             facts.path, f'the article id "{hint}" appears twice in this run (first in '
             f"{seen[hint]})", "duplicate-article", line, column, hint)])
     stored = _stored_state(writer.store, writer.iris, hint) if hint else Stored()
-    if not force and stored.sha256 == facts.sha256 and stored.ontology == ontology_version():
+    if not force and stored.sha256 == facts.sha256 and stored.model == writer.model:
         return Outcome(facts.source, "unchanged", hint)
     name = _displayable(Path(facts.path).name)
     if (not force and stored.sha256 is not None and stored.sha256 != facts.sha256
@@ -279,7 +296,7 @@ def commit(writer: Writer, facts: FactsFile, stored: Stored, result: Result,
             return
         writer.add(ready, Outcome(facts.source, "reloaded" if stored.sha256 else "loaded",
                                   ready.article_id, asserted=ready.asserted,
-                                  inferred=ready.inferred), stored)
+                                  inferred=ready.inferred), stored, facts)
     finally:
         writer.landed(facts)
 

@@ -71,7 +71,7 @@ def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bo
         if inferred:
             names.insert(1, iris.inferred_graph(article))
         return names
-    names = [URIRef(n) for n in store.graph_names()]
+    names = [URIRef(n) for n in store.graph_names() if not iris.is_bookkeeping(n)]
     if not inferred:  # by IRI, not by suffix: an article may be named "inferred"
         names = [n for n in names if not _is_inferred(n, iris)]
     if not background:

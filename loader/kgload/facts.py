@@ -73,6 +73,8 @@ class FactsFile:
     positions: dict[Path_, Position] = field(default_factory=dict)
     sha256: str = ""
     line: int | None = None  # the line of a JSON Lines file this article is on
+    text: str = field(default="", repr=False, compare=False)  # the document as read
+    as_json: bool = False  # the text is JSON (else YAML)
 
     @property
     def source(self) -> str:
@@ -207,11 +209,11 @@ def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
                 raise
             positions = {}  # the json module reports the syntax error below
         data = _load_json(text, name)
-        return FactsFile(name, data, positions, digest)
+        return FactsFile(name, data, positions, digest, text=text, as_json=True)
     data, positions = _load_yaml_events(text, name)
     if not positions:  # not a single node: the file holds only comments
         raise _reject(name, "the file holds no data (only comments)", "empty-file")
-    return FactsFile(name, data, positions, digest)
+    return FactsFile(name, data, positions, digest, text=text)
 
 
 def parse_text(text: str, *, name: str) -> FactsFile:

@@ -70,12 +70,22 @@ class Iris:
     def provenance_graph(self, article_id: str) -> URIRef:
         return self._mint("graph", "article", article_id, "provenance")
 
+    def source_graph(self, article_id: str) -> URIRef:
+        """The article's facts document as loaded (see ``kgload.model``)."""
+        return self._mint("graph", "article", article_id, "source")
+
     def article_graphs(self, article_id: str) -> list[URIRef]:
         return [
             self.asserted_graph(article_id),
             self.inferred_graph(article_id),
             self.provenance_graph(article_id),
+            self.source_graph(article_id),
         ]
+
+    @property
+    def store_graph(self) -> URIRef:
+        """The store's own description: its format (see ``kgload.model``)."""
+        return self._mint("graph", "store")
 
     @property
     def ontology_graph(self) -> URIRef:
@@ -109,6 +119,18 @@ class Iris:
 
     def event(self, key: str) -> URIRef:
         return self._mint("event", key)
+
+    def is_bookkeeping(self, graph: str) -> bool:
+        """A graph kgload keeps for itself, not knowledge: the store's description and the
+        articles' source documents (a backup keeps them; an export leaves them out)."""
+        if graph == str(self.store_graph):
+            return True
+        article = self.article_id_of_graph(graph)
+        return article is not None and graph == str(self.source_graph(article))
+
+    def article_id_of(self, article: str) -> str:
+        """The id of an article from its IRI."""
+        return unquote(article[len(self.base + "article/"):])
 
     def article_id_of_graph(self, graph: str) -> str | None:
         """The article id a graph IRI belongs to, or None for other graphs."""

@@ -7,7 +7,6 @@ any stage leaves the store as it was, and the other articles of the run still lo
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import signal
@@ -27,7 +26,8 @@ from .errors import Finding, InputRejected
 from .facts import FactsFile, read_documents
 from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
-from .ontology import entity_types, ontology_graph, ontology_version
+from .model import STORE_FORMAT, check_format, model_digest
+from .ontology import entity_types, ontology_graph
 from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, _Timer, rejected_source
 from .reasoning import Background, Inference, background, infer
 from .registry import load_registry
@@ -263,9 +263,8 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
 
 
 def background_digest(bg: Background) -> str:
-    """Changes when the ontology, registry or base IRI change (then they are rewritten)."""
-    text = f"{bg.iris.base}|{ontology_version()}|{load_registry().digest}|{len(ontology_graph())}"
-    return hashlib.sha256(text.encode()).hexdigest()
+    """Changes with the model (see :mod:`kgload.model`): then the graphs are rewritten."""
+    return model_digest(bg.iris)
 
 
 def ensure_background(store: Store, bg: Background) -> bool:
@@ -273,6 +272,10 @@ def ensure_background(store: Store, bg: Background) -> bool:
     iris = bg.iris
     marker = iris.registry_graph
     digest = background_digest(bg)
+    if check_format(store, iris) != STORE_FORMAT:
+        described = Graph()
+        described.add((iris.store_graph, KG.storeFormat, Literal(STORE_FORMAT)))
+        store.replace_graphs({iris.store_graph: described})
     if store.value(marker, marker, KG.sourceSha256) == digest:
         return False
     registry = Graph()
@@ -306,6 +309,33 @@ def load(
     replaced in one atomic update. ``on_outcome`` hears of an article once it is committed.
     With ``jobs`` > 1, articles are prepared in that many processes (see ``workers``).
     """
+    def inputs(report: LoadReport, timer: _Timer) -> Iterator[tuple[Path, Documents]]:
+        for path, refused in expand_paths(paths):
+            if refused is not None and refused.rule == "not-facts":
+                report.skipped.append(str(path))
+            yield path, _documents(path, refused, timer)
+
+    return load_documents(store, inputs, iris, force=force, reasoner=reasoner,
+                          on_outcome=on_outcome, batch_quads=batch_quads,
+                          batch_seconds=batch_seconds, jobs=jobs)
+
+
+Documents = Iterable[FactsFile | InputRejected]
+
+
+def load_documents(
+    store: Store,
+    inputs: Callable[[LoadReport, _Timer], Iterable[tuple[Path, Documents]]],
+    iris: Iris | None = None,
+    *,
+    force: bool = False,
+    reasoner: str = "fast",
+    on_outcome: Callable[[Outcome], None] | None = None,
+    batch_quads: int = 100_000,
+    batch_seconds: float = 2.0,
+    jobs: int = 1,
+) -> LoadReport:
+    """:func:`load` of the documents that ``inputs(report, timer)`` gives, per input path."""
     iris = iris or Iris()
     report = LoadReport()
     timer = _Timer(report.seconds)
@@ -338,10 +368,8 @@ def load(
 
     with _deferred_interrupt() as interrupted, preparer(jobs, iris, reasoner) as workers:
         try:
-            for path, refused in expand_paths(paths):
-                if refused is not None and refused.rule == "not-facts":
-                    report.skipped.append(str(path))
-                for document in _documents(path, refused, timer):
+            for path, documents in inputs(report, timer):
+                for document in documents:
                     if interrupted():
                         report.interrupted = True
                         break

@@ -82,6 +82,7 @@ class KG(DefinedNamespace):
     iso3166Alpha3: URIRef
     kgloadVersion: URIRef
     loadedAt: URIRef
+    modelDigest: URIRef
     name: URIRef
     ontologyVersion: URIRef
     published: URIRef
@@ -91,9 +92,14 @@ class KG(DefinedNamespace):
     roleName: URIRef
     shapesVersion: URIRef
     sortKey: URIRef
+    storeFormat: URIRef
     source: URIRef
     sourceFile: URIRef
+    sourceFormat: URIRef
+    sourceGraph: URIRef
+    sourceLine: URIRef
     sourceSha256: URIRef
+    sourceText: URIRef
     start: URIRef
     summary: URIRef
     surfaceText: URIRef
