@@ -10,15 +10,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import owlrl
 import pytest
-from rdflib import OWL, RDF, Graph, URIRef
+from rdflib import OWL, RDF, BNode, Graph, URIRef
+from rdflib.collection import Collection
 
 from kgload.check import check_facts
 from kgload.facts import parse_bytes, read_file
 from kgload.fastreason import FallBack, compiled_for, infer_fast
 from kgload.mapping import Iris, map_article
-from kgload.reasoning import background, infer
+from kgload.reasoning import Background, background, infer
 from kgload.registry import load_registry
+from kgload.vocab import KG_IRI
 
 ROOT = Path(__file__).resolve().parents[1]
 IRIS = Iris()
@@ -73,9 +76,41 @@ def test_transitive_symmetric_and_inverse_chains_match_owlrl() -> None:
     assert (market, URIRef("https://w3id.org/kgload/ontology#locatedIn"), south_america) in fast
 
 
+def test_kgload_ontology_is_fully_compiled() -> None:
+    assert compiled_for(background(IRIS)).unsupported == []
+
+
+def _with_property_chain() -> tuple[Background, URIRef]:
+    """The background plus an axiom the tables cannot express: a property chain.
+
+    ``ex:agentPartOf`` links a fact to what its agent is part of (kg:agent, then kg:partOf).
+    """
+    bg = background(IRIS)
+    chain = URIRef("https://example.org/test#agentPartOf")
+    closure = Graph()
+    closure += bg.closure
+    steps = BNode()
+    Collection(closure, steps, [URIRef(KG_IRI + "agent"), URIRef(KG_IRI + "partOf")])
+    closure.add((chain, RDF.type, OWL.ObjectProperty))
+    closure.add((chain, OWL.propertyChainAxiom, steps))
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False,
+                           datatype_axioms=False).expand(closure)
+    return Background(bg.iris, bg.registry, closure, bg.registry_inferred), chain
+
+
 def test_an_ontology_the_tables_cannot_express_goes_to_owlrl() -> None:
-    compiled = compiled_for(background(IRIS))
-    assert compiled.unsupported == []  # kgload's own ontology is fully compiled
+    from kgload.pipeline import reason
+
+    bg, chain = _with_property_chain()
+    assert any("propertyChainAxiom" in item for item in compiled_for(bg).unsupported)
+    graph = _mapped(raw=CHAINS)
+    with pytest.raises(FallBack, match="propertyChainAxiom"):
+        infer_fast(graph, bg)
+    # the fast path hands the article to owlrl, which applies the chain
+    result = reason(graph, bg, "fast")
+    fact = URIRef(str(IRIS.fact("chains", "a1")))
+    assert (fact, chain, URIRef(IRIS.entity("venezuela"))) in set(result.graph)
+    assert set(result.graph) == set(infer(graph, bg).graph)
 
 
 def test_equality_sends_the_article_to_owlrl() -> None:
