@@ -159,7 +159,12 @@ def test_a_folder_of_good_and_bad_files_adds_only_the_good_articles(
     result = invoke("load", folder, store=store_copy)
 
     assert result.exit_code == REJECTED, result.output
-    assert f"{len(good)} loaded" in result.output, result.output
+    rejected = [p for p in sorted(folder.iterdir()) if p not in good.values()]
+    summary = [line for line in result.output.splitlines() if " loaded, " in line]
+    assert summary == [f"{len(good)} loaded, 0 unchanged, {len(rejected)} rejected."], \
+        result.output  # the whole line: "2 loaded" is also in "12 loaded"
+    for aid, path in good.items():
+        assert f"loaded {aid} from {path} (" in result.output
     for path in _write_own(tmp_path / "unused"):
         assert f"rejected {folder / path.name}" in result.output
     after = _quads(store_copy)
