@@ -295,3 +295,190 @@ def test_import_needs_a_dataset_format(store_copy: Path, tmp_path: Path) -> None
     dump.write_text("<https://a.example/s> <https://a.example/p> 1 .\n")
     result = invoke("import", dump, store=store_copy)
     assert result.exit_code == 2 and "give --format nquads or --format trig" in result.stderr
+
+
+# ------------------------------------------------------------------ the default graph
+
+DEFAULT_TRIPLE = '<https://a.example/s> <https://a.example/p> "x" .\n'
+NAMED_QUAD = '<https://a.example/s> <https://a.example/p> "y" <https://a.example/g> .\n'
+
+
+@pytest.fixture
+def with_default_graph(store_copy: Path, tmp_path: Path) -> Path:
+    """The example plus a dump of one default-graph triple and one named-graph triple."""
+    dump = tmp_path / "two.nq"
+    dump.write_text(DEFAULT_TRIPLE + NAMED_QUAD, encoding="utf-8")
+    result = invoke("import", dump, store=store_copy)
+    assert result.exit_code == 0, result.stderr
+    assert "imported 2 quads in 2 graph(s)" in result.stderr
+    return store_copy
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig"])
+def test_dataset_export_keeps_the_default_graph(with_default_graph: Path, tmp_path: Path,
+                                                fmt: str) -> None:
+    data, count = export(with_default_graph, "--format", fmt)
+    quads = parse(data, fmt)
+    default = [q for q in quads if isinstance(q.graph_name, ox.DefaultGraph)]
+    assert [str(ox.Triple(q.subject, q.predicate, q.object)) for q in default] == [
+        '<https://a.example/s> <https://a.example/p> "x"']
+    assert "https://a.example/g" in graph_names(quads)
+    assert len(quads) == count
+    # and the whole store round-trips, the default graph included
+    dump = tmp_path / ("dump.nq" if fmt == "nquads" else "dump.trig")
+    dump.write_bytes(data)
+    fresh = tmp_path / "fresh"
+    assert invoke("import", dump, store=fresh).exit_code == 0
+    again, _ = export(fresh, "--format", "nquads")
+    original, _ = export(with_default_graph, "--format", "nquads")
+    assert _quad_texts(again) == _quad_texts(original)
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "jsonld", "rdfxml"])
+def test_graph_export_merges_the_default_graph_and_says_so(with_default_graph: Path,
+                                                           fmt: str) -> None:
+    result = invoke("-q", "export", "--format", fmt, store=with_default_graph)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ("warning: 1 triple(s) of the store's default graph are merged "
+                             f"into the {fmt} union with the named graphs' (trig or nquads "
+                             "keeps them apart)\n")
+    triples = {str(ox.Triple(q.subject, q.predicate, q.object))
+               for q in parse(result.stdout_bytes, fmt)}
+    assert '<https://a.example/s> <https://a.example/p> "x"' in triples
+    assert '<https://a.example/s> <https://a.example/p> "y"' in triples
+
+
+def test_graph_export_without_a_default_graph_warns_of_nothing(example_store: Path) -> None:
+    result = invoke("export", "--format", "turtle", store=example_store)
+    assert result.exit_code == 0
+    assert "warning" not in result.stderr
+
+
+def test_union_writes_a_triple_in_two_graphs_once(store_copy: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "twice.nq"
+    dump.write_text(DEFAULT_TRIPLE
+                    + DEFAULT_TRIPLE.replace(" .", " <https://a.example/g1> .")
+                    + DEFAULT_TRIPLE.replace(" .", " <https://a.example/g2> ."),
+                    encoding="utf-8")
+    assert invoke("import", dump, store=store_copy).exit_code == 0
+    data, count = export(store_copy, "--format", "ntriples")
+    assert data.count(b'<https://a.example/s> <https://a.example/p> "x" .') == 1
+    assert len(parse(data, "ntriples")) == count
+
+
+def _quad_texts(data: bytes) -> tuple[set[str], int]:
+    plain, blank = set(), 0
+    for quad in ox.parse(data, ox.RdfFormat.N_QUADS):
+        if any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object)):
+            blank += 1
+        else:
+            plain.add(str(quad))
+    return plain, blank
+
+
+# ------------------------------------------------------------------ streaming
+
+
+class _Reads:
+    """The store's pyoxigraph handle, counting the quads read through it."""
+
+    def __init__(self, real: ox.Store) -> None:
+        self.real, self.read = real, 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def quads_for_pattern(self, *pattern: object) -> object:
+        for quad in self.real.quads_for_pattern(*pattern):
+            self.read += 1
+            yield quad
+
+
+class _FirstWrite:
+    """An output that records how many quads had been read at its first write."""
+
+    def __init__(self, reads: _Reads) -> None:
+        self.reads, self.at_first_write, self.size = reads, None, 0
+
+    def write(self, data: bytes) -> int:
+        if self.at_first_write is None:
+            self.at_first_write = self.reads.read
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig", "turtle", "ntriples"])
+def test_export_writes_before_it_has_read_the_whole_store(
+        example_store: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    from kgload.export import RdfFormat
+    from kgload.export import export as run_export
+    from kgload.mapping import Iris
+
+    with Store(example_store, write=False) as store:
+        total = len(store.ox)
+        reads = _Reads(store.ox)
+        monkeypatch.setattr(Store, "ox", property(lambda self: reads))
+        output = _FirstWrite(reads)
+        count = run_export(store, output, RdfFormat(fmt), Iris(BASE))  # type: ignore[arg-type]
+    assert count > 1000 and output.size > 0
+    assert output.at_first_write is not None and output.at_first_write < total / 2
+
+
+# ------------------------------------------------------------------ -o special files
+
+
+def test_output_through_a_symlink_keeps_the_link(example_store: Path, tmp_path: Path,
+                                                 exports: dict[str, tuple[bytes, int]]) -> None:
+    target = tmp_path / "real.nq"
+    target.write_bytes(b"an older export")
+    target.chmod(0o640)
+    link = tmp_path / "link.nq"
+    link.symlink_to(target.name)
+    result = invoke("export", "--format", "nquads", "-o", link, store=example_store)
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and link.readlink() == Path("real.nq")
+    assert target.read_bytes() == exports["nquads"][0]
+    assert target.stat().st_mode & 0o777 == 0o640  # the file's mode is kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.nq", "real.nq"]
+
+
+def test_output_to_a_fifo_writes_through_it(example_store: Path, tmp_path: Path,
+                                            exports: dict[str, tuple[bytes, int]]) -> None:
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke("export", "--format", "nquads", "-o", fifo, store=example_store)
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert received == [exports["nquads"][0]]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still the pipe, not a regular file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]
+
+
+def test_output_through_a_symlink_to_a_fifo_writes_through(
+        example_store: Path, tmp_path: Path, exports: dict[str, tuple[bytes, int]]) -> None:
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "out.ttl"
+    link.symlink_to(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke("export", "-o", link, store=example_store)
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert received == [exports["turtle"][0]]
+    assert link.is_symlink() and stat.S_ISFIFO(os.stat(link).st_mode)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 import traceback
@@ -608,30 +607,37 @@ def list_queries(ctx: click.Context, name: str | None) -> None:
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path | None, article: str | None,
            no_inferred: bool) -> None:
-    """Export the graph as RDF (TriG and N-Quads keep the named graphs)."""
+    """Export the graph as RDF (TriG and N-Quads keep the named graphs and the default
+    graph; the other formats hold their union, the default graph's triples included).
+
+    -o writes a regular file whole or not at all (through a symbolic link to its target);
+    a pipe or a device is written through, never replaced.
+    """
     from .errors import StoreError
-    from .export import RdfFormat
+    from .export import RdfFormat, default_graph_size, output_file
     from .export import export as run_export
 
+    rdf_format = RdfFormat(fmt)
     with _open(ctx, write=False) as store:
+        iris = _obj(ctx)["iris"]
+        merged = 0 if rdf_format.keeps_graphs or article is not None else default_graph_size(
+            store)
         try:
             if output is None:
-                count = run_export(store, sys.stdout.buffer, RdfFormat(fmt), _obj(ctx)["iris"],
+                count = run_export(store, sys.stdout.buffer, rdf_format, iris,
                                    article=article, inferred=not no_inferred)
                 sys.stdout.buffer.flush()
             else:
-                tmp = output.with_name(output.name + ".part")
-                try:
-                    with open(tmp, "wb") as handle:
-                        count = run_export(store, handle, RdfFormat(fmt), _obj(ctx)["iris"],
-                                           article=article, inferred=not no_inferred)
-                    os.replace(tmp, output)
-                except BaseException:  # no half-written .part file is left behind
-                    tmp.unlink(missing_ok=True)
-                    raise
+                with output_file(output) as handle:
+                    count = run_export(store, handle, rdf_format, iris,
+                                       article=article, inferred=not no_inferred)
         except OSError as exc:
             raise StoreError(f"cannot write {output or 'standard output'}: "
                              f"{exc.strerror or exc}") from exc
+    if merged:  # said even with -q: the graph boundary is lost
+        _say(ctx, f"warning: {merged} triple(s) of the store's default graph are merged into "
+             f"the {fmt} union with the named graphs' (trig or nquads keeps them apart)",
+             level=-1)
     _say(ctx, f"exported {count} statements" + (f" to {output}" if output else ""))
 
 
@@ -643,9 +649,11 @@ def export(ctx: click.Context, fmt: str, output: Path | None, article: str | Non
 def import_(ctx: click.Context, dump: Path, fmt: str | None) -> None:
     """Load an N-Quads or TriG dump (from `kgload export`) into the store.
 
-    The dump is parsed completely first; each named graph it holds then replaces the
-    store's graph of the same name, all in one transaction. The shared entity graphs are
-    then rebuilt from the articles the store holds.
+    The dump is checked completely first (a bad dump changes nothing); each named graph
+    it holds then replaces the store's graph of the same name, and its default-graph
+    triples are added to the default graph. The shared entity graphs are then rebuilt
+    from the articles the store holds. The dump is read in batches, journaled: the store
+    gets all of it or, after any failure or crash, none of it.
     """
     from .errors import StoreError
     from .export import RdfFormat, import_dump
@@ -658,14 +666,12 @@ def import_(ctx: click.Context, dump: Path, fmt: str | None) -> None:
                              "give --format nquads or --format trig")
     if not dump.is_file():
         raise StoreError(f"cannot read {dump}: no such file")
-    from .entities import rebuild_store
-
     with _open(ctx, write=True) as store:
         iris = _obj(ctx)["iris"]
-        counts = import_dump(store, str(dump), RdfFormat(fmt), merge=iris.shared_graphs)
         # the dump's claims are added to the store's; the entities are then resolved again
         # from every article the store now holds
-        rebuild_store(store, iris.base)
+        counts = import_dump(store, str(dump), RdfFormat(fmt), merge=iris.shared_graphs,
+                             base=iris.base)
     _say(ctx, f"imported {sum(counts.values())} quads in {len(counts)} graph(s) from {dump}")
 
 

@@ -1,24 +1,41 @@
-"""Exporting the store (or one article) as RDF for other triple stores.
+"""Exporting the store (or one article) as RDF for other triple stores, and importing a dump.
 
-Dataset formats (TriG, N-Quads) keep the named graphs; graph formats (Turtle, N-Triples,
-JSON-LD, RDF/XML) get the union of the chosen graphs, each triple once.
+Dataset formats (TriG, N-Quads) keep the named graphs and the default graph: the whole
+store round-trips. Graph formats (Turtle, N-Triples, JSON-LD, RDF/XML) get the union of the
+chosen graphs and of the default graph, each triple once (``default_graph_size`` tells the
+caller how many triples came from the default graph, so that it can say so).
+
+Both directions stream: an export reads the store quad by quad into pyoxigraph's
+serializer, and an import parses the dump twice (a strict check that writes nothing, then
+the write in batches), so memory does not grow with the size of the store or the dump.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+import stat
+import tempfile
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from enum import StrEnum
+from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from .errors import UsageError
+from .errors import Finding, InputRejected, KgloadError, StoreError, UsageError
 from .mapping import Iris
 from .store import Store
 from .vocab import KG_IRI
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# quads per bulk write of an import: about 60 MB of Python objects at a time
+IMPORT_BATCH = 100_000
+# the graphs an import writes before its commit (new content of graphs the store has)
+STAGING_PREFIX = "urn:kgload:import:"
 
 
 class RdfFormat(StrEnum):
@@ -87,19 +104,61 @@ def _is_inferred(name: URIRef, iris: Iris) -> bool:
     return article is not None and name == iris.inferred_graph(article)
 
 
+def default_graph_size(store: Store) -> int:
+    """How many triples the store's default graph holds (kgload itself writes none there;
+    an imported dump may bring some)."""
+    return sum(1 for _ in store.ox.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
 def export(store: Store, output: IO[bytes], fmt: RdfFormat, iris: Iris, *,
            article: str | None = None, inferred: bool = True) -> int:
-    """Write the chosen graphs to ``output``; returns the number of statements written."""
+    """Write the chosen graphs to ``output``; returns the number of statements written.
+
+    The whole store (``article`` None) includes its default graph: as itself in TriG and
+    N-Quads, merged into the union in the graph formats. One article is its graphs only.
+    """
     names = select_graphs(store, iris, article=article, inferred=inferred,
                           background=article is None)
-    quads = list(store.quads(names) if article is None else _article_quads(store, iris, names))
+    written = [0]
+
+    def counted(items: Iterable[Any]) -> Iterator[Any]:
+        for item in items:
+            written[0] += 1
+            yield item
+
+    names_for = None if fmt in (RdfFormat.NQUADS, RdfFormat.NTRIPLES) else prefixes(iris)
+    if article is not None:  # one article: its graphs are small, the claims written out
+        quads = _article_quads(store, iris, names)
+        if fmt.keeps_graphs:
+            ox.serialize(counted(quads), output, fmt.ox, prefixes=names_for)
+        else:
+            triples = dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+            ox.serialize(counted(triples), output, fmt.ox, prefixes=names_for)
+        return written[0]
+    graphs: list[Any] = [ox.DefaultGraph(), *(ox.NamedNode(str(n)) for n in names)]
     if fmt.keeps_graphs:
-        ox.serialize(quads, output, fmt.ox)
-        return len(quads)
-    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-    ox.serialize(triples, output, fmt.ox,
-                 prefixes=prefixes(iris) if fmt is not RdfFormat.NTRIPLES else None)
-    return len(triples)
+        ox.serialize(counted(_quads(store, graphs)), output, fmt.ox, prefixes=names_for)
+    else:
+        ox.serialize(counted(_union(store, graphs)), output, fmt.ox, prefixes=names_for)
+    return written[0]
+
+
+def _quads(store: Store, graphs: list[Any]) -> Iterator[Any]:
+    for graph in graphs:
+        yield from store.ox.quads_for_pattern(None, None, None, graph)
+
+
+def _union(store: Store, graphs: list[Any]) -> Iterator[Any]:
+    """The triples of ``graphs``, each once, in bounded memory: a triple is written from
+    the first of the graphs that holds it (one index look-up per quad, no set of seen
+    triples)."""
+    rank = {graph: i for i, graph in enumerate(graphs)}
+    for i, graph in enumerate(graphs):
+        for quad in store.ox.quads_for_pattern(None, None, None, graph):
+            s, p, o = quad.subject, quad.predicate, quad.object
+            if i == 0 or all(rank.get(other.graph_name, i) >= i
+                             for other in store.ox.quads_for_pattern(s, p, o, None)):
+                yield ox.Triple(s, p, o)
 
 
 def _article_quads(store: Store, iris: Iris, names: list[URIRef]) -> Iterator[Any]:
@@ -123,43 +182,141 @@ def _article_quads(store: Store, iris: Iris, names: list[URIRef]) -> Iterator[An
             yield ox.Quad(s, p, o, quad.graph_name)  # type: ignore[arg-type]
 
 
+# --------------------------------------------------------------------------- writing a file
+
+
+@contextmanager
+def output_file(path: str | os.PathLike[str]) -> Iterator[IO[bytes]]:
+    """A binary handle that writes ``path`` whole or not at all, without replacing what
+    is not a regular file.
+
+    A regular file (or a new one) is written beside itself and renamed over, so a failed
+    export leaves the old one; a symbolic link is followed, and its target written that
+    way (the link stays); a pipe, a device or anything else is opened and written through,
+    never replaced (``-o /dev/stdout``, a FIFO another program reads).
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode: int | None = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        with open(target, "wb") as handle:
+            yield handle
+        return
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:  # no half-written file is left behind
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# --------------------------------------------------------------------------- import
+
+
 def import_dump(store: Store, source: IO[bytes] | str, fmt: RdfFormat, *,
-                merge: Iterable[URIRef] = ()) -> dict[str, int]:
+                merge: Iterable[URIRef] = (), base: str | None = None,
+                batch: int = IMPORT_BATCH) -> dict[str, int]:
     """Load an N-Quads or TriG dump (e.g. from ``export``) into the store, atomically.
 
-    The whole file is parsed first (strictly: a syntax error names its line and column and
-    leaves the store untouched); then every named graph it holds is replaced, in one update,
-    except the ``merge`` graphs, which it adds to.
+    The dump is parsed twice, streaming. The first pass checks it strictly and writes
+    nothing (a syntax error names its line and column and leaves the store untouched).
+    The second writes it in batches: every named graph it holds replaces the store's graph
+    of that name, except the ``merge`` graphs, which it adds to; its default-graph triples
+    are added to the default graph. With ``base``, the shared entity graphs under it are
+    then rebuilt from every article the store holds (``kgload.entities``).
+
+    The write is journaled (``Store.begin_staged_write``): graphs new to the store are
+    written under their names, the new content of the others under staging names, and a
+    failure or crash before the commit drops them all; after the commit the next open
+    finishes it. So the store has the whole dump or none of it.
     Returns the number of quads per graph ("" for the default graph).
     """
-    from collections import defaultdict
-
-    from .errors import Finding as _Finding
-    from .errors import InputRejected
-
     if not fmt.keeps_graphs:
         raise UsageError("import reads dataset formats only: nquads or trig")
-    name = source if isinstance(source, str) else getattr(source, "name", "<input>")
-    try:
-        quads = list(ox.parse(source if not isinstance(source, str) else None,
-                              fmt.ox, path=source if isinstance(source, str) else None))
-    except SyntaxError as exc:
-        raise InputRejected([_Finding(str(name), f"not valid {fmt.value}: {exc}",
-                                      f"{fmt.value}-syntax")]) from None
-    by_graph: dict[Any, list[Any]] = defaultdict(list)
-    for quad in quads:
-        by_graph[quad.graph_name].append(quad)
     shared = {str(g) for g in merge}  # graphs added to, not replaced (the claims graph)
-    statements = [f"DROP SILENT GRAPH {g}" for g in by_graph
-                  if isinstance(g, ox.NamedNode) and g.value not in shared]
-    body = []
-    for graph, items in by_graph.items():
-        triples = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in items)
-        body.append(f"GRAPH {graph} {{\n{triples}\n}}" if isinstance(graph, ox.NamedNode)
-                    else triples)
-    if body:
-        statements.append("INSERT DATA {\n" + "\n".join(body) + "\n}")
-    if statements:
-        store.update(" ;\n".join(statements))
-    return {("" if isinstance(g, ox.DefaultGraph) else g.value): len(v)
-            for g, v in by_graph.items()}
+    if shared and base is None:
+        raise ValueError("merging shared graphs needs the base IRI to rebuild them")
+    name = source if isinstance(source, str) else getattr(source, "name", "<input>")
+    if not isinstance(source, str) and not source.seekable():
+        raise UsageError(f"cannot import from {name}: it must be a file (it is read twice)")
+
+    counts: Counter[str] = Counter()
+    for quad in _parse(source, fmt, str(name)):  # the check: nothing is written yet
+        graph = quad.graph_name
+        counts["" if isinstance(graph, ox.DefaultGraph) else graph.value] += 1
+    if not counts:
+        return {}
+
+    existing = set(store.graph_names())
+    token = f"{STAGING_PREFIX}{uuid.uuid4().hex}:"
+    staging: dict[str, str] = {}  # target ("" the default graph) -> its staging graph
+    fresh: list[str] = []
+    for i, graph in enumerate(counts):
+        if graph == "" or (graph in existing and graph not in shared):
+            staging[graph] = f"{token}{i}"
+        elif graph not in shared:
+            fresh.append(graph)
+    written = fresh + list(staging.values())
+    iris = Iris(base) if base is not None else None
+    articles = sorted({a for g in counts if iris is not None
+                       and (a := iris.article_id_of_graph(g)) is not None})
+
+    store.begin_staged_write(articles, written, base)
+    try:
+        _write(store, _parse(source, fmt, str(name), rename=True), staging, batch)
+    except BaseException as exc:
+        with suppress(OSError, KgloadError):  # if this fails too, the journal stays
+            store.abort_staged_write(written, base)
+        if isinstance(exc, OSError):
+            raise StoreError(f"cannot write to the store at {store.path}: {exc}") from exc
+        raise
+    store.commit_staged_write([(s, t) for t, s in staging.items()], base)
+    return dict(counts)
+
+
+def _parse(source: IO[bytes] | str, fmt: RdfFormat, name: str, *,
+           rename: bool = False) -> Iterator[Any]:
+    """The dump's quads, strictly parsed; a syntax error is a rejection of the file."""
+    if not isinstance(source, str):
+        source.seek(0)
+    try:
+        yield from ox.parse(None if isinstance(source, str) else source, fmt.ox,
+                            path=source if isinstance(source, str) else None,
+                            rename_blank_nodes=rename)
+    except SyntaxError as exc:
+        raise InputRejected([Finding(name, f"not valid {fmt.value}: {exc}",
+                                     f"{fmt.value}-syntax")]) from None
+
+
+def _write(store: Store, quads: Iterator[Any], staging: dict[str, str], batch: int) -> None:
+    """Bulk-write ``quads`` in batches, each quad of a ``staging`` target to its staging
+    graph instead."""
+    into: dict[Any, Any] = {
+        (ox.DefaultGraph() if target == "" else ox.NamedNode(target)): ox.NamedNode(name)
+        for target, name in staging.items()}
+    redirect: Callable[[Any], Any] = into.get
+    pending: list[Any] = []
+    for quad in quads:
+        moved = redirect(quad.graph_name)
+        pending.append(quad if moved is None
+                       else ox.Quad(quad.subject, quad.predicate, quad.object, moved))
+        if len(pending) >= batch:
+            store.ox.bulk_extend(pending)
+            pending = []
+    if pending:
+        store.ox.bulk_extend(pending)
+    store.ox.flush()

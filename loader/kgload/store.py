@@ -284,8 +284,50 @@ class Store:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise StoreError(f"the store's journal {path} is unreadable ({exc}); the last "
                              "load was interrupted and cannot be rolled back safely") from exc
+        self._roll_forward(content.get("moves", []))  # a committed import: finish it
         self._rollback(graphs, base)
         return articles
+
+    # ------------------------------------------------------------ staged writes (import)
+    #
+    # An import writes graphs the store lacks under their names, and the new content of
+    # graphs the store has under staging names; the journal lists both, so until the commit
+    # a crash or failure drops them (the store is as before). The commit rewrites the
+    # journal to list the moves (staging graph -> its target; "" is the default graph),
+    # and from then on the next open finishes them: the import is applied whole.
+
+    def begin_staged_write(self, articles: list[str], graphs: list[str],
+                           base: str | None) -> None:
+        """Journal the graphs a staged write creates: until the commit, recovery drops them."""
+        self._write_journal({"articles": articles, "graphs": graphs, "base": base})
+
+    def abort_staged_write(self, graphs: list[str], base: str | None) -> None:
+        """Drop the graphs of an unfinished staged write and rebuild the shared graphs."""
+        self._rollback(graphs, base)
+
+    def commit_staged_write(self, moves: list[tuple[str, str]], base: str | None) -> None:
+        """Journal the moves, then make each staging graph its target, rebuild, clear."""
+        self._write_journal({"articles": [], "graphs": [], "base": base,
+                             "moves": [list(m) for m in moves]})
+        try:
+            self._roll_forward(moves)
+        except OSError as exc:  # the journal stays: the next open finishes the moves
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+        self._rollback([], base)  # no graph to drop: the shared graphs are rebuilt, then clear
+
+    def _roll_forward(self, moves: Iterable[Any]) -> None:
+        """Each staging graph still there replaces its target (again, if a crash cut it)."""
+        for staging_name, target_name in moves:
+            staging = ox.NamedNode(staging_name)
+            if not self.ox.contains_named_graph(staging):
+                continue  # moved before the crash
+            target: Any = ox.NamedNode(target_name) if target_name else ox.DefaultGraph()
+            if target_name:  # the default graph is added to, a named graph replaced
+                self.ox.update(f"DROP SILENT GRAPH {target}")
+            self.ox.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, target)
+                                 for q in self.ox.quads_for_pattern(None, None, None, staging)])
+            self.ox.flush()  # the copy is on disk before its source goes
+            self.ox.update(f"DROP GRAPH {staging}")
 
     def compact(self) -> float:
         """Compact the store's files (RocksDB full compaction); returns the seconds it took.
