@@ -158,3 +158,23 @@ def test_a_torn_bulk_write_is_rolled_back_on_open(tmp_path: Path) -> None:
         assert not store.ox.contains_named_graph(torn)
     with Store(path, write=True) as store:
         assert store.recovered == []  # nothing left to roll back
+
+
+@pytest.mark.parametrize("command", [["articles"], ["stats"], ["export", "--format", "nquads"],
+                                     ["check-store"], ["compact"]])
+def test_every_command_that_rolls_back_a_torn_batch_says_so(store_copy: Path,
+                                                           command: list[str]) -> None:
+    """Only `load` used to report the rollback; readers rolled back silently."""
+    from conftest import invoke
+
+    torn = ox.NamedNode(str(IRIS.asserted_graph("torn-article")))
+    with Store(store_copy, write=True) as store:
+        store._write_journal({"articles": ["torn-article"], "graphs": [torn.value]})
+        store.ox.bulk_extend([ox.Quad(torn, torn, torn, torn)])
+    result = invoke("-q", *command, store=store_copy)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stderr.splitlines() if "interrupted" in line]
+    assert said == [f"the last load into {store_copy} was interrupted: rolled back 1 "
+                    "article(s) it had not finished writing (torn-article)"]
+    again = invoke(*command, store=store_copy)  # said once: nothing is left to roll back
+    assert "interrupted" not in again.stderr

@@ -242,3 +242,27 @@ def test_load_compacts_by_itself_past_the_bar(tmp_path: Path, cli: CliRun,
     result = cli("load", EXAMPLE, store=tmp_path / "store")
     assert result.exit_code == 0, result.output
     assert "compacting the store (" in result.output and "triples written" in result.output
+
+
+def test_a_deleted_lock_file_is_created_again_and_said(store_copy: Path, cli: CliRun) -> None:
+    """A store whose kgload.lock was deleted used to be "not a kgload store" for good."""
+    (store_copy / kgload.store.LOCK_NAME).unlink()
+    result = cli("articles", store=store_copy)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"the store's lock file {store_copy / 'kgload.lock'} was missing: created it again"]
+    assert ARTICLE_ID in result.stdout
+    assert (store_copy / kgload.store.LOCK_NAME).is_file()
+    assert cli("articles", store=store_copy).stderr == ""  # said once
+    (store_copy / kgload.store.LOCK_NAME).unlink()
+    assert cli("load", EXAMPLE, store=store_copy).exit_code == 0  # a writer too
+    assert (store_copy / kgload.store.LOCK_NAME).is_file()
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_a_folder_of_other_files_is_still_not_a_store(tmp_path: Path, write: bool) -> None:
+    (tmp_path / "CURRENT").write_text("not a database\n", encoding="utf-8")  # no MANIFEST
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(StoreError, match="is not a kgload store"):
+        Store(tmp_path, write=write).open()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["CURRENT", "notes.txt"]

@@ -1,8 +1,8 @@
 """The ``kgload`` command: parses options, calls the library, renders results.
 
-Exit codes: 0 ok; 1 some input rejected; 2 usage; 3 store in use; 4 store or file I/O
-error; 5 internal error (a bug); 130 interrupted. Errors are turned into one message and
-one exit code here, at the edge; no traceback reaches the user (``-v`` shows it).
+Exit codes are those of :class:`kgload.errors.ExitCode`, explained in ``--help`` from
+``EXIT_CODE_MEANINGS``. Errors are turned into one message and one exit code here, at the
+edge; no traceback reaches the user (``-v`` shows it).
 """
 
 from __future__ import annotations
@@ -10,29 +10,30 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import textwrap
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
 from . import __version__
-from .errors import ExitCode, Finding, KgloadError, UsageError
+from .errors import EXIT_CODE_MEANINGS, ExitCode, Finding, KgloadError, UsageError
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0    success
-  1    some input was rejected (the valid articles of the run were loaded),
-       or a query contract does not hold (check)
-  2    usage error (bad option, unknown query or parameter)
-  3    the store is in use by another kgload process (see --wait)
-  4    the store or a file cannot be read or written
-  5    internal error (a bug in kgload: please report it)
-  130  interrupted (Ctrl-C); what was committed is reported
-"""
 
-INTERNAL_ERROR = 5
+def _exit_codes_help() -> str:
+    lines = ["\b", "Exit codes:"]
+    for code, meaning in EXIT_CODE_MEANINGS.items():
+        wrapped = textwrap.wrap(meaning, width=70)
+        lines.append(f"  {int(code):<4} {wrapped[0]}")
+        lines += [f"       {more}" for more in wrapped[1:]]
+    return "\n".join(lines) + "\n"
+
+
+EXIT_CODES_HELP = _exit_codes_help()
 # a load that wrote this many triples compacts the store (kgload load --compact auto)
 COMPACT_AFTER = 200_000
 
@@ -44,6 +45,11 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except KgloadError as exc:
+            damaged = _damage(ctx, exc)
+            if damaged is not None:
+                exc = damaged
+            if exc.exit_code == ExitCode.INTERNAL:
+                _internal(ctx, exc.message)
             click.echo(f"kgload: error: {exc.message}", err=True)
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
@@ -55,13 +61,33 @@ class _Group(click.Group):
             sys.stderr.close()
             ctx.exit(0)
         except Exception as exc:  # a bug: say so plainly, show the traceback with -v
-            verbose = (ctx.obj or {}).get("verbosity", 0) > 0
-            if verbose:
-                traceback.print_exc()
-            click.echo(f"kgload: internal error: {type(exc).__name__}: {exc}. This is a bug in "
-                       "kgload; please report it" + ("" if verbose else " (-v shows details)"),
-                       err=True)
-            ctx.exit(INTERNAL_ERROR)
+            damaged = _damage(ctx, exc)
+            if damaged is not None:  # a database error that reached here unwrapped
+                click.echo(f"kgload: error: {damaged.message}", err=True)
+                ctx.exit(int(damaged.exit_code))
+            _internal(ctx, f"{type(exc).__name__}: {exc}")
+
+
+def _internal(ctx: click.Context, message: str) -> None:
+    verbose = (ctx.obj or {}).get("verbosity", 0) > 0
+    if verbose:
+        traceback.print_exc()
+    click.echo(f"kgload: internal error: {message}. This is a bug in kgload; please report "
+               "it" + ("" if verbose else " (-v shows details)"), err=True)
+    ctx.exit(int(ExitCode.INTERNAL))
+
+
+def _damage(ctx: click.Context, exc: BaseException) -> Any:
+    """The store's damage, if ``exc`` or what caused it is a database's report of it."""
+    from .errors import StoreDamaged
+    from .store import is_damage
+
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, StoreDamaged):
+        if is_damage(seen):
+            return StoreDamaged((ctx.obj or {}).get("store", "?"), str(seen))
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _obj(ctx: click.Context) -> dict[str, Any]:
@@ -120,14 +146,26 @@ def main(ctx: click.Context, store_path: Path, base_iri: str | None, wait: bool,
     }
 
 
-def _open(ctx: click.Context, *, write: bool) -> Any:
+@contextmanager
+def _open(ctx: click.Context, *, write: bool) -> Iterator[Any]:
+    """The store, open; what its opening repaired is said on stderr (one line each)."""
     from .store import Store
 
     obj = _obj(ctx)
-    return Store(obj["store"], write=write, wait=obj["wait"])
+    with Store(obj["store"], write=write, wait=obj["wait"]) as store:
+        _note_recovery(ctx, store)
+        yield store
 
 
 def _note_recovery(ctx: click.Context, store: Any) -> None:
+    """Say (once, even if -q) what opening the store repaired: a torn load, a lost lock file."""
+    said = _obj(ctx).setdefault("recovery said", [])
+    if any(seen is store for seen in said):
+        return
+    said.append(store)
+    if store.relocked:
+        _say(ctx, f"the store's lock file {store.path / 'kgload.lock'} was missing: "
+             "created it again", level=-1)
     if store.recovered:
         _say(ctx, f"the last load into {store.path} was interrupted: rolled back "
              f"{len(store.recovered)} article(s) it had not finished writing "
@@ -787,6 +825,31 @@ def types(fmt: str) -> None:
     rows += [["entity", name, "actor" if name in actor_types() else ""]
              for name in sorted(entity_types())]
     click.echo(render(["kind", "type", "CAMEO code / note"], rows, fmt), nl=False)
+
+
+@main.command(name="check-store")
+@click.pass_context
+def check_store(ctx: click.Context) -> None:
+    """Read every quad of the store and check it: exit 4 if it is damaged.
+
+    Damaged database files are found only when the damaged part is read: a store can
+    answer `stats` and still fail `export`. This reads all of it (streaming), checks that
+    the store's indexes agree, that every article has its graphs and no article graph is
+    left over, and that no interrupted load is pending. Restore a damaged store from a
+    backup (`kgload restore`).
+    """
+    from .errors import StoreDamaged
+    from .integrity import check_store as run_check
+
+    with _open(ctx, write=False) as store:
+        result = run_check(store, _obj(ctx)["iris"])
+    for problem in result.problems:
+        click.echo(f"damage: {problem}", err=True)
+    if result.problems:
+        raise StoreDamaged(store.path, f"{len(result.problems)} problem(s) found by "
+                                       "check-store, listed above")
+    click.echo(f"{store.path}: {result.quads:,} quads in {result.graphs:,} graphs, "
+               f"{result.articles:,} articles: no damage found")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -36,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import KgloadError
+from .errors import InternalError, KgloadError
 from .mapping import Iris
 from .queries import Example, StoredQuery, bind, run, where_brace
 from .resources import data_dir
@@ -212,7 +212,7 @@ def example_store(iris: Iris | None = None) -> Iterator[Store]:
             report = load(store, [data_dir("examples")], iris)
             if report.rejected:
                 problems = "; ".join(f.format() for o in report.rejected for f in o.findings)
-                raise KgloadError(f"the bundled examples do not load: {problems}")
+                raise InternalError(f"the bundled examples do not load: {problems}")
         with Store(folder / "store", write=False) as store:
             yield store
     finally:

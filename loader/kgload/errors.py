@@ -12,14 +12,32 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit codes of the ``kgload`` command (documented in ``--help`` and the README)."""
+    """Exit codes of the ``kgload`` command; :data:`EXIT_CODE_MEANINGS` gives each one's
+    meaning, for ``--help`` and the README. No other place defines an exit code."""
 
     OK = 0
     REJECTED = 1  # some input was rejected (the valid articles of the run were loaded)
     USAGE = 2  # wrong command line, unknown query or parameter
     BUSY = 3  # the store is in use by another kgload process
     IO = 4  # the store or a file cannot be read or written
+    INTERNAL = 5  # a bug in kgload, or a broken installation
     INTERRUPTED = 130  # Ctrl-C
+
+
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "success",
+    ExitCode.REJECTED: "some input was rejected (the valid articles of the run were "
+                       "loaded), a query contract does not hold (check), or a removal was "
+                       "refused (remove)",
+    ExitCode.USAGE: "usage error (bad option, unknown query or parameter)",
+    ExitCode.BUSY: "the store is in use by another kgload process (see --wait)",
+    ExitCode.IO: "the store or a file cannot be read or written (no store, a read-only or "
+                 "full disk, a damaged store: see check-store), or a remote endpoint that "
+                 "a query calls with SERVICE fails",
+    ExitCode.INTERNAL: "internal error: a bug in kgload or a broken installation (please "
+                       "report it; -v shows the traceback)",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what was committed is reported",
+}
 
 
 @dataclass(frozen=True)
@@ -59,9 +77,13 @@ def _printable(text: str) -> str:
 
 
 class KgloadError(Exception):
-    """Base class of every error kgload reports to a user."""
+    """Base class of every error kgload reports to a user.
 
-    exit_code: ExitCode = ExitCode.IO
+    Raise a subclass: one raised as the base class itself has not been sorted into a
+    kind a user can act on, and exits as an internal error.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -102,3 +124,25 @@ class StoreError(KgloadError):
     """The store or a file cannot be read or written."""
 
     exit_code = ExitCode.IO
+
+
+class StoreDamaged(StoreError):
+    """The store's database files are damaged (truncated, overwritten, missing)."""
+
+    def __init__(self, path: object, detail: str) -> None:
+        first = detail.strip().splitlines()[0] if detail.strip() else "unreadable"
+        super().__init__(f"the store at {path} is damaged ({first[:300]}); restore it from "
+                         "a backup (kgload restore), or load its facts files again into a "
+                         "new store")
+        self.path = path
+        self.detail = detail
+
+
+class InternalError(KgloadError):
+    """kgload itself is broken: a bug, or an installation whose bundled files are damaged."""
+
+    exit_code = ExitCode.INTERNAL
+
+    def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
+        super().__init__(message)
+        self.findings = findings or []

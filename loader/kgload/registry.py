@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 from .check import check_schema
-from .errors import InputRejected
+from .errors import InternalError
 from .facts import read_file
 from .resources import data_dir
 
@@ -34,12 +34,14 @@ def load_registry() -> Registry:
     for path in sorted(data_dir("registry").glob("*.yaml")):
         facts = read_file(path)
         findings = check_schema(facts, kind="registry")
-        if findings:
-            raise InputRejected(findings)
+        if findings:  # not the user's input: the installation is broken
+            raise InternalError(f"kgload's bundled registry is broken: {findings[0].format()}"
+                                + (f" (and {len(findings) - 1} more)" if len(findings) > 1
+                                   else ""), findings)
         entities.extend(facts.data["entities"])
         digests.append(facts.sha256)
     ids = [e["id"] for e in entities]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise ValueError(f"the bundled registry declares {', '.join(duplicates)} twice")
+        raise InternalError(f"kgload's bundled registry declares {', '.join(duplicates)} twice")
     return Registry(tuple(entities), ":".join(digests))

@@ -7,6 +7,13 @@ process writes is undefined; kgload coordinates at its own level with ``flock`` 
 Every change to an article is one SPARQL update (``DROP SILENT GRAPH`` for each of its
 graphs, then ``INSERT DATA``), which pyoxigraph applies atomically: an article is in the
 store whole or not at all, even if the process dies mid-write.
+
+A directory is a kgload store if it holds ``kgload.lock`` or Oxigraph's database files
+(``CURRENT`` and a ``MANIFEST-*``); a store whose lock file was deleted gets a new one
+(``Store.relocked`` says so). The lock file is opened non-inheritable and worker
+processes are spawned, never forked with it (see ``workers``). Damaged database files
+(truncated, overwritten, missing) raise :class:`StoreDamaged`, whether found on opening
+or while reading.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,12 +33,37 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .errors import StoreBusy, StoreError
+from .errors import StoreBusy, StoreDamaged, StoreError
 from .vocab import KG_IRI
 
 LOCK_NAME = "kgload.lock"
 JOURNAL_NAME = "kgload-journal.json"
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+# files of the database itself: if one is missing or unreadable, the store is damaged
+_DATABASE_FILES = ("CURRENT", "MANIFEST-", ".sst", "OPTIONS-", ".log")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether an error raised by the database says that its files are damaged.
+
+    RocksDB reports a truncated or overwritten file as ``Corruption: ...`` (a
+    ``RuntimeError`` from pyoxigraph), and a database file that has gone as an
+    ``IO error: No such file or directory`` naming it. A full or read-only disk is not
+    damage.
+    """
+    text = str(exc)
+    if isinstance(exc, RuntimeError):
+        return "Corruption" in text
+    if isinstance(exc, FileNotFoundError):
+        return "IO error" in text and any(name in text for name in _DATABASE_FILES)
+    return False
+
+
+def looks_like_store(path: Path) -> bool:
+    """Whether ``path`` holds a kgload store (its lock file, or Oxigraph's database files)."""
+    if (path / LOCK_NAME).exists():
+        return True
+    return (path / "CURRENT").is_file() and any(path.glob("MANIFEST-*"))
 
 
 def to_ox(term: Any) -> Any:
@@ -111,6 +143,7 @@ class Store:
         self._lock_file: Any = None
         self._store: ox.Store | None = None
         self.recovered: list[str] = []  # articles of an interrupted bulk write, rolled back
+        self.relocked = False  # the lock file was missing and has been created again
 
     # ------------------------------------------------------------ opening and locking
 
@@ -122,30 +155,38 @@ class Store:
         self.close()
 
     def open(self) -> None:
+        exists = self.path.is_dir() and any(self.path.iterdir())
+        if exists and not looks_like_store(self.path):  # never scatter a database into a folder
+            raise StoreError(f"{self.path} is not a kgload store (a folder with other files "
+                             "in it)" + ("; give --store a new or empty folder"
+                                         if self.write else ""))
         if self.write:
-            if (self.path.is_dir() and not (self.path / LOCK_NAME).exists()
-                    and any(self.path.iterdir())):  # never scatter a database into a folder
-                raise StoreError(f"{self.path} is not a kgload store (a folder with other "
-                                 "files in it); give --store a new or empty folder")
             try:
                 self.path.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create the store directory {self.path}: "
                                  f"{exc.strerror or exc}") from exc
-        elif not (self.path / LOCK_NAME).exists():
-            if self.path.exists() and any(self.path.iterdir()):
-                raise StoreError(f"{self.path} is not a kgload store")
+        elif not exists:
             raise StoreError(f"there is no store at {self.path}: load facts first "
                              "(kgload load FILE), or give --store PATH")
         if not self.write and (self.path / JOURNAL_NAME).exists():
-            with Store(self.path, write=True, wait=self.wait):
-                pass  # a writer's open finishes the interrupted load's rollback
+            with Store(self.path, write=True, wait=self.wait) as writer:
+                # a writer's open finishes the interrupted load's rollback
+                self.recovered, self.relocked = writer.recovered, writer.relocked
         self._lock()
         try:
             self._store = ox.Store(str(self.path)) if self.write else ox.Store.read_only(
                 str(self.path))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             self._unlock()
+            if is_damage(exc):
+                raise StoreDamaged(self.path, str(exc)) from exc
+            if "LOCK" in str(exc) and "temporarily unavailable" in str(exc):
+                # a process that holds the database without our lock file (it was deleted)
+                raise StoreBusy(f"store is in use: {self.path} is open in another process; "
+                                "try again") from None
+            if isinstance(exc, RuntimeError):
+                raise
             raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
         if self.write:
             try:
@@ -156,9 +197,12 @@ class Store:
 
     def _lock(self) -> None:
         lock_path = self.path / LOCK_NAME
+        missing = not lock_path.exists()
         try:
-            # readers open it read-only: a store on a read-only disk can still be read
-            self._lock_file = open(lock_path, "a+b" if self.write else "rb")  # noqa: SIM115
+            # readers open it read-only: a store on a read-only disk can still be read; a
+            # reader re-creates a deleted lock file. open() gives a non-inheritable file.
+            how = "a+b" if self.write or missing else "rb"
+            self._lock_file = open(lock_path, how)  # noqa: SIM115
         except OSError as exc:
             raise StoreError(f"cannot open the store's lock file {lock_path}: "
                              f"{exc.strerror or exc}") from exc
@@ -173,6 +217,8 @@ class Store:
                 raise StoreBusy(f"store is in use: {self.path} is being {what} by another "
                                 "kgload process; try again, or pass --wait") from None
             raise StoreError(f"cannot lock the store {self.path}: {exc}") from exc
+        if missing and any(n != LOCK_NAME for n in os.listdir(self.path)):
+            self.relocked = True  # (a new store's lock file is not news)
 
     def _unlock(self) -> None:
         if self._lock_file is not None:
@@ -353,33 +399,48 @@ class Store:
 
     # ------------------------------------------------------------ reading
 
-    def query(self, sparql: str, *, union: bool = True) -> Any:
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Database errors while reading become :class:`StoreDamaged` or :class:`StoreError`."""
         try:
+            yield
+        except (OSError, RuntimeError) as exc:
+            if is_damage(exc):
+                raise StoreDamaged(self.path, str(exc)) from exc
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot read the store at {self.path}: {exc}") from exc
+            raise
+
+    def query(self, sparql: str, *, union: bool = True) -> Any:
+        with self.reading():
             return self.ox.query(sparql, use_default_graph_as_union=union)
-        except OSError as exc:
-            raise StoreError(f"cannot read the store at {self.path}: {exc}") from exc
 
     def value(self, graph: URIRef, subject: URIRef, predicate: URIRef) -> str | None:
-        for quad in self.ox.quads_for_pattern(to_ox(subject), to_ox(predicate), None,
-                                              to_ox(graph)):
-            term = quad.object
-            return str(term.value) if hasattr(term, "value") else str(term)
+        with self.reading():
+            for quad in self.ox.quads_for_pattern(to_ox(subject), to_ox(predicate), None,
+                                                  to_ox(graph)):
+                term = quad.object
+                return str(term.value) if hasattr(term, "value") else str(term)
         return None
 
     def graph_names(self) -> list[str]:
-        return sorted(g.value for g in self.ox.named_graphs() if isinstance(g, ox.NamedNode))
+        with self.reading():
+            return sorted(g.value for g in self.ox.named_graphs()
+                          if isinstance(g, ox.NamedNode))
 
     def count(self, graph: URIRef | None = None) -> int:
-        if graph is None:
-            return len(self.ox)
-        return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, to_ox(graph)))
+        with self.reading():
+            if graph is None:
+                return len(self.ox)
+            return sum(1 for _ in self.ox.quads_for_pattern(None, None, None, to_ox(graph)))
 
     def quads(self, graphs: Iterable[URIRef] | None = None) -> Iterator[Any]:
-        if graphs is None:
-            yield from self.ox.quads_for_pattern(None, None, None, None)
-            return
-        for name in graphs:
-            yield from self.ox.quads_for_pattern(None, None, None, to_ox(name))
+        with self.reading():
+            if graphs is None:
+                yield from self.ox.quads_for_pattern(None, None, None, None)
+                return
+            for name in graphs:
+                yield from self.ox.quads_for_pattern(None, None, None, to_ox(name))
 
     def article_ids(self) -> set[str]:
         """The ids of the loaded articles (cheap: their provenance, no triple counts)."""
@@ -387,7 +448,8 @@ class Store:
             f"""PREFIX kg: <{KG_IRI}>
             SELECT ?article WHERE {{ GRAPH ?p {{ ?article kg:assertedGraph ?g }} }}""",
             union=False)
-        return {_last_segment(row["article"].value) for row in rows}
+        with self.reading():
+            return {_last_segment(row["article"].value) for row in rows}
 
     def articles(self) -> list[ArticleInfo]:
         """Loaded articles, from their provenance graphs."""
@@ -400,6 +462,8 @@ class Store:
             union=False,
         )
         out = []
+        with self.reading():
+            rows = list(rows)
         for row in rows:
             iri = row["article"].value
             graph = row["g"]
