@@ -112,11 +112,16 @@ def _check_whole_or_absent(path: Path, expected: dict[str, set[str]]) -> tuple[i
     return whole, absent
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_sigkill_while_writing_leaves_every_article_whole_or_absent(
         corpus: tuple[Path, dict[str, set[str]]], tmp_path: Path, seed: int) -> None:
+    """Seed 0 kills while a batch's journal is on disk (a torn write, always); the others
+    at a random point after the first bulk write begins, torn or not."""
+    import json
+
     folder, expected = corpus
     store = tmp_path / "store"
+    journal = store / "kgload-journal.json"
     env = {**os.environ, "PYTHONPATH": str(ROOT / "loader")}
     # two batches of about 30k quads; kill somewhere between the start of the first
     # bulk write and shortly after the last
@@ -128,14 +133,32 @@ def test_sigkill_while_writing_leaves_every_article_whole_or_absent(
     rng = random.Random(seed)
     for line in process.stderr:
         if "writing" in line:  # the first bulk write has begun
-            time.sleep(rng.uniform(0.0, 0.6 * seed))
+            if seed:
+                time.sleep(rng.uniform(0.0, 0.6 * seed))
+                process.send_signal(signal.SIGSTOP)  # whether it is torn is decided here
+            else:  # stop it inside a bulk write: its journal there, some quads written
+                for delay in (0.3, 0.15, 0.05, 0.0, 0.0):
+                    while not journal.exists() and process.poll() is None:
+                        time.sleep(0.001)
+                    time.sleep(delay)
+                    process.send_signal(signal.SIGSTOP)
+                    if journal.exists() or process.poll() is not None:
+                        break
+                    process.send_signal(signal.SIGCONT)  # that batch was done: the next one
             process.send_signal(signal.SIGKILL)
             break
     process.stderr.close()
     process.wait(timeout=120)
-    torn = (store / "kgload-journal.json").exists()  # killed in the middle of a write
+    torn = journal.exists()  # killed in the middle of a write
+    assert torn or seed, "the load was not stopped while its journal was on disk"
+    named = json.loads(journal.read_text(encoding="utf-8"))["articles"] if torn else []
+    with Store(store, write=True) as opened:  # the open rolls the torn batch back
+        assert sorted(opened.recovered) == sorted(named)
     whole, absent = _check_whole_or_absent(store, expected)
     assert whole + absent == COPIES
+    with Store(store, write=False) as opened:  # what the journal named is gone
+        assert not [str(g) for article in named for g in IRIS.article_graphs(article)
+                    if opened.ox.contains_named_graph(ox.NamedNode(str(g)))]
     print(f"seed {seed}: torn={torn}, {whole} articles whole, {absent} absent")
     # and a second load completes what was missing
     result = subprocess.run(_kgload("--store", str(store), "load", str(folder)),
