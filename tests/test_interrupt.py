@@ -10,6 +10,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 FACTS = """format_version: 1
@@ -59,3 +61,69 @@ def test_sigint_stops_between_articles_and_reports_the_committed_ones(tmp_path: 
                             capture_output=True, text=True, env=env, check=True)
     stored = {row["article"] for row in json.loads(listed.stdout)}
     assert stored == reported
+
+
+# ------------------------------------------------------------------ queries
+#
+# Oxigraph evaluates in Rust and does not return to Python inside one long call, so a
+# query evaluated in the main thread ignored Ctrl-C; these queries never end by themselves
+
+# a count over every triple three times: evaluated at once, inside Store.query
+ENDLESS_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+# one row at once, then a scan that finds nothing, inside one next() on the solutions
+FIRST_ROW_THEN_NOTHING = ('SELECT ?x WHERE { { VALUES ?x { "first" } } UNION '
+                          '{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i '
+                          'FILTER(STR(?c) = CONCAT(STR(?f), STR(?i), "-")) } }')
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "loader")}
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _interrupt(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=60)  # stops within a second (measured)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise AssertionError("Ctrl-C did not stop the query") from None
+    return process.returncode, err
+
+
+def test_sigint_stops_a_query_inside_one_long_evaluation(example_store: Path) -> None:
+    process = subprocess.Popen(_kgload("--store", str(example_store), "sparql", ENDLESS_COUNT),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=_env())
+    # start-up and opening the store take well under 2 s of CPU: past that, it counts
+    while _cpu_seconds(process.pid) < 2.0:
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    code, err = _interrupt(process)
+    assert (code, err) == (130, "kgload: interrupted\n")
+
+
+def test_rows_are_written_as_they_come_and_sigint_stops_the_rest(example_store: Path) -> None:
+    process = subprocess.Popen(_kgload("--store", str(example_store), "sparql",
+                                       FIRST_ROW_THEN_NOTHING, "--format", "csv"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=_env())
+    assert process.stdout is not None
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(
+        process.stdout.readline() for _ in range(2)) if process.stdout else None)
+    reader.start()
+    reader.join(timeout=60)  # the first row comes out while the scan runs
+    if reader.is_alive():
+        process.kill()
+        reader.join()
+        raise AssertionError("the first row was not written while the query ran")
+    assert lines == ["x\n", "first\n"]
+    assert process.poll() is None  # still scanning
+    code, err = _interrupt(process)
+    assert (code, err) == (130, "kgload: interrupted\n")

@@ -114,8 +114,10 @@ def _say(ctx: click.Context, message: str, *, level: int = 0) -> None:
               type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Extra folder of stored queries (repeatable; env KGLOAD_QUERIES, "
                    "':'-separated). A query with a bundled query's name replaces it.")
-@click.option("-v", "--verbose", count=True, help="More detail (repeat for debug logs).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors and results.")
+@click.option("-v", "--verbose", count=True,
+              help="More detail (repeat for debug logs); also after the command.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only errors and results; also after the command.")
 @click.pass_context
 def main(ctx: click.Context, store_path: Path, base_iri: str | None, wait: bool,
          query_dirs: tuple[Path, ...], verbose: int, quiet: bool) -> None:
@@ -131,19 +133,46 @@ def main(ctx: click.Context, store_path: Path, base_iri: str | None, wait: bool,
     from .mapping import DEFAULT_BASE_IRI, Iris
 
     verbosity = -1 if quiet else verbose
-    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.WARNING,
-                        format="kgload: %(name)s: %(message)s")
-    if verbosity < 2:  # rdflib logs full tracebacks for ill-typed literals
-        logging.getLogger("rdflib").setLevel(logging.CRITICAL)
-    if verbosity == 1:
-        logging.getLogger("kgload").setLevel(logging.INFO)
+    _log_levels(verbosity)
     ctx.obj = {
         "store": store_path,
         "iris": Iris(base_iri or DEFAULT_BASE_IRI),
         "wait": wait,
         "queries": list(query_dirs),
         "verbosity": verbosity,
+        "verbose": verbose,
+        "quiet": quiet,
     }
+
+
+def _log_levels(verbosity: int) -> None:
+    logging.basicConfig(level=logging.WARNING, format="kgload: %(name)s: %(message)s")
+    logging.getLogger().setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+    # rdflib logs full tracebacks for ill-typed literals
+    logging.getLogger("rdflib").setLevel(logging.CRITICAL if verbosity < 2 else logging.NOTSET)
+    logging.getLogger("kgload").setLevel(logging.INFO if verbosity == 1 else logging.NOTSET)
+
+
+def _late_verbosity(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """-v or -q given after the command name: they add to the group's (-q wins)."""
+    if not value:
+        return
+    obj = _obj(ctx)
+    if param.name == "quiet":
+        obj["quiet"] = True
+    else:
+        obj["verbose"] += value
+    obj["verbosity"] = -1 if obj["quiet"] else obj["verbose"]
+    _log_levels(obj["verbosity"])
+
+
+def _verbosity_options() -> list[click.Option]:
+    """The group's -v and -q, for every command, so that they work after its name."""
+    return [click.Option(["-v", "--verbose"], count=True, expose_value=False,
+                         callback=_late_verbosity, help="As the group's -v: more detail."),
+            click.Option(["-q", "--quiet"], is_flag=True, expose_value=False,
+                         callback=_late_verbosity, help="As the group's -q: only errors "
+                                                        "and results.")]
 
 
 @contextmanager
@@ -259,7 +288,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
         with _Progress(ctx, paths, "validating") as progress:
             report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome,
                                     reasoner=reasoner)
-        _summary(ctx, report, "valid")
+        _summary(ctx, report, "valid", result=True)
     if report.rejected:
         ctx.exit(int(ExitCode.REJECTED))
 
@@ -307,7 +336,8 @@ class _Progress:
             self.bar.update(1, f"{self.done / elapsed:.1f} articles/s")
 
 
-def _summary(ctx: click.Context, report: Any, ok: str) -> None:
+def _summary(ctx: click.Context, report: Any, ok: str, *, result: bool = False) -> None:
+    """The run's counts; ``result``: they are the command's result (stdout, even with -q)."""
     parts = [f"{report.count(ok, 'reloaded') if ok == 'loaded' else report.count(ok)} {ok}"]
     if ok == "loaded":
         parts.append(f"{report.count('unchanged')} unchanged")
@@ -316,7 +346,10 @@ def _summary(ctx: click.Context, report: Any, ok: str) -> None:
         names = ", ".join(Path(p).name for p in report.skipped[:3])
         more = ", ..." if len(report.skipped) > 3 else ""
         parts.append(f"{len(report.skipped)} skipped (not facts files: {names}{more})")
-    _say(ctx, ", ".join(parts) + ".")
+    if result:
+        click.echo(", ".join(parts) + ".")
+    else:
+        _say(ctx, ", ".join(parts) + ".")
     if report.rejected and ok == "loaded":
         _say(ctx, "not loaded: " + ", ".join(o.source for o in report.rejected), level=-1)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items()
@@ -436,24 +469,36 @@ _ROW_FORMATS = ["table", "csv", "tsv", "json", "jsonl", "markdown"]
 _SPARQL_FORMATS = ["sparql-json", "sparql-xml", "sparql-csv", "sparql-tsv"]
 _RDF_FORMATS = ["turtle", "trig", "nquads", "ntriples", "jsonld", "rdfxml"]
 _ALL_FORMATS = _ROW_FORMATS + _SPARQL_FORMATS + _RDF_FORMATS
+_ROWS_HELP = "How rows are printed: table, csv, tsv, json, jsonl or markdown."
 
 
 def _output_options(func: Any) -> Any:
-    """Options shared by `query` and `sparql`: format, paging, labels."""
+    """Options shared by `query` and `sparql`: format, paging, labels, time, SERVICE."""
+    from .queries import MAX_ROWS
+
     options = [
         click.option("--format", "fmt", type=click.Choice(_ALL_FORMATS), default=None,
                      help="Rows: table (default), csv, tsv, json, jsonl, markdown; the W3C "
                           "SPARQL results formats sparql-json|xml|csv|tsv; RDF formats for "
-                          "CONSTRUCT/DESCRIBE (default turtle)."),
-        click.option("--limit", type=click.IntRange(min=1), default=None,
+                          "CONSTRUCT/DESCRIBE (default turtle). csv, tsv, jsonl, "
+                          "sparql-csv, sparql-tsv, ntriples and nquads are written as the "
+                          "rows come; the others once the query is done."),
+        click.option("--limit", type=click.IntRange(min=1, max=MAX_ROWS), default=None,
                      help="At most N rows (the page size with --page)."),
-        click.option("--offset", type=click.IntRange(min=0), default=0,
+        click.option("--offset", type=click.IntRange(min=0, max=MAX_ROWS), default=0,
                      help="Skip the first N rows."),
-        click.option("--page", type=click.IntRange(min=1), default=None,
+        click.option("--page", type=click.IntRange(min=1, max=MAX_ROWS), default=None,
                      help="Page P of the rows (pages of --limit rows, or the query's "
                           "pagination)."),
         click.option("--iris", is_flag=True,
                      help="Show IRIs in tables instead of readable labels."),
+        click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+                     metavar="SECONDS",
+                     help="Stop the query after SECONDS (exit 6; rows already written "
+                          "stay). Default: no limit."),
+        click.option("--allow-service", is_flag=True,
+                     help="Let the query call other SPARQL endpoints over the network "
+                          "(SERVICE); without it such a query is refused (exit 2)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -499,7 +544,11 @@ def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...],
 @_output_options
 @click.pass_context
 def sparql(ctx: click.Context, text: str | None, file: Any, **output: Any) -> None:
-    """Run an ad-hoc SPARQL query (read-only; named graphs are seen as one default graph)."""
+    """Run an ad-hoc SPARQL query (read-only; named graphs are seen as one default graph).
+
+    A query that calls other endpoints (SERVICE) is refused unless --allow-service is
+    given: it would send requests over the network. Ctrl-C stops any query (exit 130).
+    """
     if (text is None) == (file is None):
         raise UsageError("give the query as an argument or with -f FILE (one of them)")
     with _open(ctx, write=False) as store:
@@ -508,41 +557,92 @@ def sparql(ctx: click.Context, text: str | None, file: Any, **output: Any) -> No
 
 def _print_result(ctx: click.Context, store: Any, sparql_text: str, *, fmt: str | None,
                   limit: int | None, offset: int, page: int | None, iris: bool,
+                  timeout: float | None, allow_service: bool,
                   page_size: int | None = None) -> None:
-    from .export import prefixes
-    from .queries import labels, run
-    from .render import render, render_rdf, render_sparql
+    """Run the query and write its answer: line formats as the rows come, others whole."""
+    from .errors import QueryTimeout
+    from .queries import MAX_ROWS, stream
 
     if page is not None:
         size = limit or page_size
         if size is None:
             raise UsageError("--page needs a page size: give --limit N")
+        if offset + page * size > MAX_ROWS:
+            raise UsageError(f"--page {page} of {size} rows ends past row {MAX_ROWS:,}: "
+                             f"offset + page * size must be at most 2^63 - 1 ({MAX_ROWS})")
         offset, limit = offset + (page - 1) * size, size
-    result = run(store, sparql_text, limit=limit, offset=offset)
+    try:
+        with stream(store, sparql_text, limit=limit, offset=offset, timeout=timeout,
+                    allow_service=allow_service) as answer:
+            rows = _write_answer(ctx, store, answer, fmt, iris)
+    except QueryTimeout as exc:
+        raise QueryTimeout(f"{exc.message} (--timeout {timeout:g})",
+                           seconds=exc.seconds) from None
+    if rows is not None:
+        _say(ctx, f"{rows} row(s)", level=1)
+
+
+def _write_answer(ctx: click.Context, store: Any, answer: Any, fmt: str | None,
+                  iris: bool) -> int | None:
+    """Write a query's answer in ``fmt``; the number of rows (None for ASK and RDF)."""
+    from .export import prefixes
+    from .queries import labels
+    from .render import (
+        RDF_LINES,
+        STREAMED,
+        render,
+        render_lines,
+        render_rdf,
+        render_rdf_lines,
+        render_sparql,
+        render_sparql_lines,
+    )
+
     names = prefixes(_obj(ctx)["iris"])
-    if result.triples is not None:
+    if answer.triples:
         if fmt is not None and fmt not in _RDF_FORMATS:
             raise UsageError(f"a CONSTRUCT or DESCRIBE query gives RDF: use one of "
                              f"{', '.join(_RDF_FORMATS)}")
-        click.echo(render_rdf(result.triples, fmt or "turtle", names), nl=False)
-        return
+        if fmt in RDF_LINES:
+            for text in render_rdf_lines(answer, fmt):
+                click.echo(text, nl=False)
+            return None
+        triples = [triple for batch in answer for triple in batch]
+        click.echo(render_rdf(triples, fmt or "turtle", names), nl=False)
+        return None
     if fmt in _RDF_FORMATS:
         raise UsageError(f"{fmt} is for CONSTRUCT/DESCRIBE queries; a SELECT gives rows "
                          f"({', '.join(_ROW_FORMATS + _SPARQL_FORMATS)})")
-    if fmt in _SPARQL_FORMATS:
-        click.echo(render_sparql(result.variables, result.rows, fmt, boolean=result.boolean),
-                   nl=False)
-        return
-    if result.boolean is not None:
-        click.echo("true" if result.boolean else "false")
-        return
+    if answer.boolean is not None:
+        if fmt in _SPARQL_FORMATS:
+            click.echo(render_sparql([], None, fmt, boolean=answer.boolean), nl=False)
+        else:
+            click.echo("true" if answer.boolean else "false")
+        return None
     fmt = fmt or "table"
+    if fmt in STREAMED or fmt in ("sparql-csv", "sparql-tsv"):
+        count = 0
+
+        def counted() -> Any:
+            nonlocal count
+            for batch in answer:
+                count += len(batch)
+                yield batch
+
+        texts = (render_lines(answer.variables, counted(), fmt) if fmt in STREAMED
+                 else render_sparql_lines(answer.variables, counted(), fmt))
+        for text in texts:  # echo flushes: each batch is out as soon as the query gives it
+            click.echo(text, nl=False)
+        return count
+    rows = [row for batch in answer for row in batch]
+    if fmt in _SPARQL_FORMATS:
+        click.echo(render_sparql(answer.variables, rows, fmt), nl=False)
+        return len(rows)
     readable = None
     if fmt in ("table", "markdown") and not iris:
-        readable = labels(store, (cell for row in result.rows for cell in row))
-    click.echo(render(result.variables, result.rows, fmt, prefixes=names, labels=readable),
-               nl=False)
-    _say(ctx, f"{len(result.rows)} row(s)", level=1)
+        readable = labels(store, (cell for row in rows for cell in row))
+    click.echo(render(answer.variables, rows, fmt, prefixes=names, labels=readable), nl=False)
+    return len(rows)
 
 
 def _describe(stored: Any) -> str:
@@ -573,7 +673,8 @@ def _quote(value: str) -> str:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table",
+              show_default=True, help=_ROWS_HELP)
 @click.pass_context
 def check(ctx: click.Context, fmt: str) -> None:
     """Check every stored query's examples (its contract) against the example data.
@@ -637,7 +738,8 @@ def list_queries(ctx: click.Context, name: str | None) -> None:
 
 @main.command()
 @click.option("--format", "fmt", type=click.Choice(_RDF_FORMATS), default="turtle",
-              show_default=True)
+              show_default=True,
+              help="The RDF format (trig and nquads keep the named graphs).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to a file instead of standard output.")
 @click.option("--article", default=None, help="Only this article's graphs.")
@@ -714,7 +816,8 @@ def import_(ctx: click.Context, dump: Path, fmt: str | None) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table",
+              show_default=True, help=_ROWS_HELP)
 @click.pass_context
 def articles(ctx: click.Context, fmt: str) -> None:
     """List the loaded articles."""
@@ -733,7 +836,8 @@ def articles(ctx: click.Context, fmt: str) -> None:
                    "code instead (likely the same thing under two ids).")
 @click.option("--no-registry", is_flag=True, help="Only entities that articles declare.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N rows.")
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table",
+              show_default=True, help=_ROWS_HELP)
 @click.pass_context
 def entities(ctx: click.Context, search: str | None, duplicates: bool, no_registry: bool,
              limit: int | None, fmt: str) -> None:
@@ -757,7 +861,8 @@ def entities(ctx: click.Context, search: str | None, duplicates: bool, no_regist
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table",
+              show_default=True, help=_ROWS_HELP)
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
     """Counts of articles, graphs, triples, entities and actions."""
@@ -815,7 +920,8 @@ def schema() -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table")
+@click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table",
+              show_default=True, help=_ROWS_HELP)
 def types(fmt: str) -> None:
     """List the action and entity types facts files may use, with CAMEO codes."""
     from .ontology import action_types, actor_types, entity_types
@@ -850,6 +956,11 @@ def check_store(ctx: click.Context) -> None:
                                        "check-store, listed above")
     click.echo(f"{store.path}: {result.quads:,} quads in {result.graphs:,} graphs, "
                f"{result.articles:,} articles: no damage found")
+
+
+# -v and -q work after the command name too (kgload query NAME -v)
+for _command in main.commands.values():
+    _command.params.extend(_verbosity_options())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     BUSY = 3  # the store is in use by another kgload process
     IO = 4  # the store or a file cannot be read or written
     INTERNAL = 5  # a bug in kgload, or a broken installation
+    TIMEOUT = 6  # a query ran past its time limit (--timeout) and was stopped
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -36,6 +37,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
                  "a query calls with SERVICE fails",
     ExitCode.INTERNAL: "internal error: a bug in kgload or a broken installation (please "
                        "report it; -v shows the traceback)",
+    ExitCode.TIMEOUT: "a query ran past its time limit (--timeout) and was stopped",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what was committed is reported",
 }
 
@@ -124,6 +126,16 @@ class StoreError(KgloadError):
     """The store or a file cannot be read or written."""
 
     exit_code = ExitCode.IO
+
+
+class QueryTimeout(KgloadError):
+    """A query ran past its time limit and was stopped (the rows given so far stand)."""
+
+    exit_code = ExitCode.TIMEOUT
+
+    def __init__(self, message: str, *, seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.seconds = seconds
 
 
 class StoreDamaged(StoreError):

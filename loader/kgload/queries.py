@@ -91,7 +91,7 @@ Oxigraph (checked with pyoxigraph 0.5.13 on stores of generated articles):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -102,6 +102,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from .errors import InputRejected, StoreError, UsageError
+from .execution import Feed
 from .facts import parse_text
 from .mapping import Iris
 from .resources import data_dir
@@ -422,9 +423,11 @@ _TOKENS = re.compile(
       | (?P<string>\"\"\"(?:[^\\]|\\.)*?\"\"\"|'\'\'(?:[^\\]|\\.)*?'\'\'
                   |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
       | (?P<iri><[^<>"{}|^`\\\s]*>)
+      | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
       | (?P<name>[?$]\w+|[A-Za-z_][\w.-]*:[\w.:%-]*|:[\w.:%-]*)
       | (?P<where>\bWHERE\b)
       | (?P<select>\bSELECT\b)
+      | (?P<service>\bSERVICE\b)
       | (?P<open>[{(])
       | (?P<close>[})])""",
     re.VERBOSE | re.IGNORECASE,
@@ -677,24 +680,195 @@ def _driver_rows(store: Store, sparql: str) -> int | None:
 SLICE_ROWS = 250
 
 
+# the largest row number a page may reach (offset + limit): Oxigraph's LIMIT and
+# Python's islice take at most a signed 64-bit integer
+MAX_ROWS = 2**63 - 1
+
+
 def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0,
-        slice_rows: int = SLICE_ROWS) -> Result:
+        slice_rows: int = SLICE_ROWS, timeout: float | None = None,
+        allow_service: bool = False) -> Result:
     """Run SPARQL on the store (named graphs seen as the union default graph).
 
     ``offset``/``limit`` page through the rows as they stream out of the store; a
     query's page driver (see :func:`paged`) reads only the rows the page needs. The
     whole result of a query whose one driver is marked ``# kgload:page slices`` is read
-    in slices of ``slice_rows`` driver rows (see :func:`driver_slices`).
+    in slices of ``slice_rows`` driver rows (see :func:`driver_slices`). ``timeout``
+    and ``allow_service`` are those of :func:`stream`, which this collects.
     """
-    if limit is None:
-        driver = _sliced_driver(sparql)
-        if driver is not None:
-            sliced = _run_sliced(store, sparql, driver, slice_rows)
-            if sliced is not None:
-                return sliced
-    rows = None if limit is not None else _driver_rows(store, sparql)
-    sparql = paged(sparql, limit, offset, rows)
-    return _evaluate(store, sparql, limit, offset)
+    with stream(store, sparql, limit=limit, offset=offset, slice_rows=slice_rows,
+                timeout=timeout, allow_service=allow_service) as answer:
+        items = [item for batch in answer for item in batch]
+    if answer.boolean is not None:
+        return Result([], [], boolean=answer.boolean)
+    if answer.triples:
+        return Result([], [], triples=items)
+    return Result(answer.variables, items)
+
+
+@dataclass(frozen=True)
+class _Head:
+    """What the worker sends first: the kind of answer and its variables."""
+
+    variables: list[str]
+    boolean: bool | None = None
+    triples: bool = False
+
+
+class Answer:
+    """A query's answer as it is produced: its kind and variables, then batches of rows.
+
+    Iterate to get batches (lists) of rows, each a list of rdflib terms (None where
+    unbound) in the order of ``variables``, or of triples for CONSTRUCT and DESCRIBE
+    (``triples`` is true); an ASK gives ``boolean`` and no rows. Close it (or use it as
+    a context manager) to stop a query before its end. See :func:`stream`.
+    """
+
+    def __init__(self, feed: Feed[Any]) -> None:
+        self._feed = feed
+        self._batches = iter(feed)
+        self._first: list[Any] = []
+        head: _Head | None = None
+        for batch in self._batches:  # errors of the query's text come here, before any row
+            head, self._first = batch[0], batch[1:]
+            break
+        assert isinstance(head, _Head), "the worker sends the answer's head first"
+        self.variables = head.variables
+        self.boolean = head.boolean
+        self.triples = head.triples
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        if self._first:
+            first, self._first = self._first, []
+            yield first
+        yield from self._batches
+
+    def close(self) -> None:
+        self._feed.close()
+
+    def __enter__(self) -> Answer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stream(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0,
+           slice_rows: int = SLICE_ROWS, timeout: float | None = None,
+           allow_service: bool = False) -> Answer:
+    """Start a query; its rows stream out as the store produces them (see :class:`Answer`).
+
+    The query is evaluated in a worker thread (see :mod:`kgload.execution`), so that
+    the caller's thread stays responsive: a KeyboardInterrupt stops reading within a
+    tenth of a second, and ``timeout`` seconds after the start reading raises
+    :class:`~kgload.errors.QueryTimeout` (None: no limit). A query that sends requests to
+    other endpoints (``SERVICE``) is a :class:`UsageError` unless ``allow_service``.
+    Paging and slices are those of :func:`run`::
+
+        with stream(store, "SELECT ?s WHERE { ?s ?p ?o }", timeout=30) as answer:
+            for batch in answer:
+                print(len(batch), "rows")
+    """
+    if offset < 0 or (limit is not None and limit < 1):
+        raise UsageError("the offset must be 0 or more and the limit 1 or more")
+    if offset + (limit or 0) > MAX_ROWS:
+        raise UsageError(f"the rows asked for end past row {MAX_ROWS:,}: offset + limit "
+                         f"must be at most 2^63 - 1 ({MAX_ROWS})")
+    if not allow_service and uses_service(sparql):
+        raise UsageError("the query uses SERVICE, which sends requests to another SPARQL "
+                         "endpoint over the network; kgload refuses it unless it is "
+                         "allowed (--allow-service)")
+
+    def produce(emit: Any) -> None:
+        if limit is None:
+            driver = _sliced_driver(sparql)
+            if driver is not None and _emit_sliced(store, sparql, driver, slice_rows, emit):
+                return
+        rows = None if limit is not None else _driver_rows(store, sparql)
+        _emit_answer(store, paged(sparql, limit, offset, rows), limit, offset, emit)
+
+    return Answer(Feed(produce, timeout=timeout))
+
+
+def _query(store: Store, sparql: str) -> Any:
+    """The store's answer to the query; a query that is not valid is a usage error."""
+    try:
+        return store.query(sparql)
+    except SyntaxError as exc:
+        if _UPDATE.match(_strip_prologue(sparql)):
+            raise UsageError("kgload runs queries only (SELECT, ASK, CONSTRUCT, DESCRIBE); the "
+                             "store changes only through `kgload load` and `kgload remove`") \
+                from None
+        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+    except (ValueError, RuntimeError) as exc:  # evaluated at once (aggregates): SERVICE...
+        raise StoreError(f"the query failed: {exc}") from exc
+
+
+def _emit_answer(store: Store, sparql: str, limit: int | None, offset: int,
+                 emit: Any, *, skip: int = 0, head: bool = True) -> None:
+    """Send the head of the query's answer (unless ``head`` is false), then its rows."""
+    answer = _query(store, sparql)
+    stop = None if limit is None else offset + limit
+    try:  # solutions are computed lazily: evaluation errors (a SERVICE call...) come here
+        if isinstance(answer, ox.QueryBoolean):
+            emit(_Head([], boolean=bool(answer)))
+        elif isinstance(answer, ox.QueryTriples):
+            if head:
+                emit(_Head([], triples=True))
+            for t in islice(answer, offset + skip, stop):
+                emit((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
+        else:
+            variables = [v.value for v in answer.variables]
+            if head:
+                emit(_Head(variables))
+            for solution in islice(answer, offset + skip, stop):
+                emit([None if solution[v] is None else from_ox(solution[v])
+                      for v in variables])
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the query failed: {exc}") from exc
+
+
+def _emit_sliced(store: Store, sparql: str, driver: SubSelect, size: int, emit: Any) -> bool:
+    """Send the whole answer slice by slice (False, with nothing sent: run it at once).
+
+    A driver row that a VALUES block cannot carry, met after some slices were sent,
+    makes the rest come from the whole query, past the rows already sent (the slices
+    are its first rows: see :func:`driver_slices`).
+    """
+    head = False  # sent yet?
+    sent = 0  # rows sent
+    try:
+        for part in driver_slices(store, sparql, driver, size):
+            answer = _query(store, part)
+            variables = [v.value for v in answer.variables]
+            if not head:
+                emit(_Head(variables))
+                head = True
+            for solution in answer:
+                emit([None if solution[v] is None else from_ox(solution[v])
+                      for v in variables])
+                sent += 1
+    except _NotInline:
+        if not head:
+            return False
+        rows = _driver_rows(store, sparql)
+        _emit_answer(store, paged(sparql, None, 0, rows), None, 0, emit, skip=sent,
+                     head=False)
+        return True
+    except (SyntaxError, ValueError) as exc:
+        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the query failed: {exc}") from exc
+    return head  # no driver rows: the query gives its (empty) result itself
+
+
+def uses_service(sparql: str) -> bool:
+    """Whether the query has a ``SERVICE`` clause (a call to another endpoint).
+
+    Read as :func:`where_brace` reads tokens: the word in a comment, a string, an IRI,
+    a prefixed name, a variable or a language tag is not the keyword.
+    """
+    return any(match.lastgroup == "service" for match in _TOKENS.finditer(sparql))
 
 
 def _evaluate(store: Store, sparql: str, limit: int | None, offset: int) -> Result:

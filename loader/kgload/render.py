@@ -1,11 +1,18 @@
-"""One renderer for every command that prints rows: table, csv, tsv, json, jsonl, markdown."""
+"""One renderer for every command that prints rows: table, csv, tsv, json, jsonl, markdown.
+
+Line formats stream: csv, tsv and jsonl rows (and sparql-csv, sparql-tsv, N-Triples and
+N-Quads) are written batch by batch as a query gives them (:func:`render_lines`,
+:func:`render_sparql_lines`, :func:`render_rdf_lines`). Formats that are one document
+(json, sparql-json, sparql-xml, Turtle, TriG, JSON-LD, RDF/XML) or that need every row
+first (table: column widths; markdown: readable labels) are rendered whole.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +26,10 @@ class RowFormat(StrEnum):
     JSON = "json"
     JSONL = "jsonl"
     MARKDOWN = "markdown"
+
+
+# the row formats written as the rows come (see render_lines)
+STREAMED = frozenset({RowFormat.CSV, RowFormat.TSV, RowFormat.JSONL})
 
 
 def cell(value: Any, prefixes: dict[str, str] | None = None) -> str:
@@ -61,23 +72,14 @@ def render(
     csv, tsv); JSON keeps the values themselves.
     """
     fmt = RowFormat(fmt)
-    if fmt in (RowFormat.JSON, RowFormat.JSONL):
+    if fmt in STREAMED:
+        return "".join(render_lines(headers, [rows], fmt, labels=labels))
+    if fmt is RowFormat.JSON:
         objects = [
             {h: _json_value(v) for h, v in zip(headers, row, strict=True)} for row in rows
         ]
-        if fmt is RowFormat.JSON:
-            return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
-        return "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
-    short = prefixes if fmt in (RowFormat.TABLE, RowFormat.MARKDOWN) else None  # csv: full
-    texts = [[labels[str(v)] if labels and isinstance(v, URIRef) and str(v) in labels
-              else cell(v, short) for v in row] for row in rows]
-    if fmt in (RowFormat.CSV, RowFormat.TSV):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="," if fmt is RowFormat.CSV else "\t",
-                            lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows(texts)
-        return buffer.getvalue()
+        return json.dumps(objects, ensure_ascii=False, indent=2) + "\n"
+    texts = _texts(rows, prefixes, labels)
     if fmt is RowFormat.MARKDOWN:
         def md(text: str) -> str:
             return text.replace("|", "\\|").replace("\n", " ")
@@ -87,6 +89,41 @@ def render(
         lines += ["| " + " | ".join(md(t) for t in row) + " |" for row in texts]
         return "\n".join(lines) + "\n"
     return _table(headers, texts)
+
+
+def _texts(rows: Iterable[Sequence[Any]], prefixes: dict[str, str] | None,
+           labels: dict[str, str] | None) -> list[list[str]]:
+    return [[labels[str(v)] if labels and isinstance(v, URIRef) and str(v) in labels
+             else cell(v, prefixes) for v in row] for row in rows]
+
+
+def render_lines(headers: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]],
+                 fmt: RowFormat | str, *, labels: dict[str, str] | None = None,
+                 ) -> Iterator[str]:
+    """Rows in a line format (csv, tsv, jsonl), one text per batch, the header first.
+
+    The same text as :func:`render`, given as the rows come: ``render_lines(headers,
+    answer, "csv")`` writes a query's rows while it runs. IRIs stay whole (no prefixes).
+    """
+    fmt = RowFormat(fmt)
+    if fmt not in STREAMED:
+        raise ValueError(f"{fmt} is not a line format ({', '.join(sorted(STREAMED))})")
+    if fmt is RowFormat.JSONL:
+        for batch in batches:
+            yield "".join(json.dumps({h: _json_value(v) for h, v in
+                                      zip(headers, row, strict=True)}, ensure_ascii=False)
+                          + "\n" for row in batch)
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="," if fmt is RowFormat.CSV else "\t",
+                        lineterminator="\n")
+    writer.writerow(headers)
+    yield buffer.getvalue()
+    for batch in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(_texts(batch, None, labels))
+        yield buffer.getvalue()
 
 
 def _table(headers: Sequence[str], texts: list[list[str]], max_width: int = 60) -> str:
@@ -177,18 +214,33 @@ def render_sparql(variables: Sequence[str], rows: Sequence[Sequence[Any]] | None
                 + ET.tostring(root, encoding="unicode") + "\n")
     if boolean is not None:
         return ("true" if boolean else "false") + "\n"
+    return "".join(render_sparql_lines(variables, [rows or []], fmt))
+
+
+def render_sparql_lines(variables: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]],
+                        fmt: SparqlFormat | str) -> Iterator[str]:
+    """Rows in SPARQL CSV or TSV, one text per batch, the header first (see render_lines)."""
+    fmt = SparqlFormat(fmt)
     if fmt is SparqlFormat.CSV:  # plain values, CRLF line ends (SPARQL 1.1 CSV)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(variables)
-        writer.writerows(["" if t is None else str(t) if not isinstance(t, BNode)
-                          else f"_:{t}" for t in row] for row in rows or [])
-        return buffer.getvalue()
+        yield buffer.getvalue()
+        for batch in batches:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(["" if t is None else str(t) if not isinstance(t, BNode)
+                              else f"_:{t}" for t in row] for row in batch)
+            yield buffer.getvalue()
+        return
+    if fmt is not SparqlFormat.TSV:
+        raise ValueError(f"{fmt} is one document, not lines (use render_sparql)")
     from .store import to_ox  # TSV: terms in N-Triples syntax
 
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    lines += ["\t".join("" if t is None else str(to_ox(t)) for t in row) for row in rows or []]
-    return "\n".join(lines) + "\n"
+    yield "\t".join(f"?{v}" for v in variables) + "\n"
+    for batch in batches:
+        yield "".join("\t".join("" if t is None else str(to_ox(t)) for t in row) + "\n"
+                      for row in batch)
 
 
 def render_rdf(triples: Sequence[tuple[Any, Any, Any]], fmt: str,
@@ -205,3 +257,25 @@ def render_rdf(triples: Sequence[tuple[Any, Any, Any]], fmt: str,
                         prefixes=prefixes if rdf is not RdfFormat.NTRIPLES else None)
     assert data is not None  # no output given: the bytes are returned
     return data.decode("utf-8")
+
+
+# the RDF formats written as the triples come (see render_rdf_lines)
+RDF_LINES = frozenset({"ntriples", "nquads"})
+
+
+def render_rdf_lines(batches: Iterable[Sequence[tuple[Any, Any, Any]]],
+                     fmt: str) -> Iterator[str]:
+    """Triples in N-Triples or N-Quads (the default graph), one text per batch."""
+    import pyoxigraph as ox
+
+    from .export import RdfFormat
+    from .store import to_ox
+
+    if fmt not in RDF_LINES:
+        raise ValueError(f"{fmt} is one document, not lines (use render_rdf)")
+    rdf = RdfFormat(fmt)
+    for batch in batches:
+        data = ox.serialize([ox.Triple(*(to_ox(t) for t in triple)) for triple in batch],
+                            None, rdf.ox)
+        assert data is not None  # no output given: the bytes are returned
+        yield data.decode("utf-8")
