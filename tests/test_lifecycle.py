@@ -261,3 +261,16 @@ def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path: Path, cli: CliR
     result = cli("restore", folder, store=tmp_path / "store")
     assert result.exit_code == 2 and "is not a kgload backup" in result.output
     assert not (tmp_path / "store").exists() or not os.listdir(tmp_path / "store")
+
+
+def test_every_command_says_when_articles_are_stale(store_copy: Path, cli: CliRun) -> None:
+    assert "another version of kgload" not in cli("stats", store=store_copy).output
+    _make_stale(store_copy)
+    for args in (("stats",), ("articles",), ("query", "timeline", "--limit", "1"),
+                 ("export", "--format", "nquads")):
+        result = cli(*args, store=store_copy)
+        assert result.exit_code == 0, (args, result.output)
+        assert ("all 1 articles were built by another version of kgload's model"
+                in result.stderr), args
+        assert "another version of kgload" not in result.stdout, args  # the note is not data
+    assert "another version" not in cli("reindex", store=store_copy).output

@@ -183,7 +183,21 @@ def _open(ctx: click.Context, *, write: bool) -> Iterator[Any]:
     obj = _obj(ctx)
     with Store(obj["store"], write=write, wait=obj["wait"]) as store:
         _note_recovery(ctx, store)
+        _note_model(ctx, store)
         yield store
+
+
+def _note_model(ctx: click.Context, store: Any) -> None:
+    """Say when the store's articles were built by another model (see kgload.model).
+
+    A store of a newer format than this kgload's is refused (exit 4).
+    """
+    from .model import model_status, stale_note
+
+    status = model_status(store, _obj(ctx)["iris"])
+    note = stale_note(status, store.path)
+    if note and ctx.info_name != "reindex":  # reindex says what it rebuilds
+        _say(ctx, note, level=-1)
 
 
 def _note_recovery(ctx: click.Context, store: Any) -> None:
