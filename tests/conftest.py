@@ -151,3 +151,136 @@ def nquads(store_path: Path) -> bytes:
         buffer = io.BytesIO()
         ox.serialize(list(store.quads()), buffer, ox.RdfFormat.N_QUADS)
     return buffer.getvalue()
+
+
+
+# ------------------------------------------------------------------ slow tests
+
+# Tests that take more than about 5 s here (measured with --durations=0): benchmarks, a
+# wheel build, kills, fuzzing at volume, owlrl as the reference, HermiT, generated
+# corpora. They get the ``slow`` marker (pyproject.toml): ``python -m pytest -m "not slow"``
+# is the quick inner loop, plain ``python -m pytest`` (and CI) runs everything. Listed
+# here, by file, so that one place says what is slow and why; "*" is the whole file.
+SLOW: dict[str, tuple[str, ...]] = {
+    "test_bench_quick.py": ("*",),  # runs benchmarks/bench.py --quick
+    "test_query_bench_quick.py": ("*",),  # stored queries on generated stores
+    "test_benchmarks_generate.py": ("*",),  # generates and loads corpora
+    "test_packaging.py": ("*",),  # builds and installs the wheel
+    "test_paging.py": ("*",),  # a 30-article generated store
+    "test_union_shacl.py": ("*",),  # pySHACL over a generated corpus
+    "test_interrupt.py": ("*",),  # SIGINT to loads and queries in subprocesses
+    "test_workers.py": ("*",),  # spawned worker processes, a SIGKILL of the parent
+    "test_kill.py": ("test_sigkill_while_writing_leaves_every_article_whole_or_absent",),
+    "test_import.py": (  # kgload import killed in subprocesses
+        "test_an_import_killed_before_its_commit_is_rolled_back_on_the_next_open",
+        "test_an_import_killed_during_its_commit_is_finished_on_the_next_open",
+    ),
+    "test_damaged_store.py": ("test_check_store_finds_every_damaged_block_that_export_finds",),
+    "test_input_limits.py": ("test_the_limits_reach_the_worker_processes",),
+    "test_entities.py": ("test_articles_in_flight_see_what_earlier_files_declare",),  # --jobs
+    "test_fuzz.py": (  # hypothesis at volume and the atheris harnesses
+        "test_arbitrary_bytes_are_parsed_or_rejected",
+        "test_yaml_token_soup_is_parsed_or_rejected",
+        "test_structured_yaml_is_parsed_or_rejected",
+        "test_valid_files_with_tokens_spliced_in_are_loaded_or_rejected",
+        "test_query_parameters_bind_as_one_term_or_are_refused",
+        "test_query_parameters_resolved_in_a_store_bind_as_one_term",
+        "test_atheris_harness_runs_clean",
+    ),
+    "test_properties.py": (  # hypothesis: documents loaded into stores and round-tripped
+        "test_valid_documents_load_and_round_trip_through_nquads",
+        "test_invalid_documents_are_rejected_with_findings",
+        "test_valid_documents_parse_to_the_same_data_and_pass_the_checks",
+    ),
+    "test_fastreason.py": (  # owlrl, the reference, on every case
+        "test_same_result_as_owlrl",
+        "test_transitive_symmetric_and_inverse_chains_match_owlrl",
+        "test_the_pipeline_falls_back_and_still_answers",
+        "test_an_ontology_the_tables_cannot_express_goes_to_owlrl",
+        "test_same_result_as_owlrl_on_a_generated_corpus",
+    ),
+    "test_ontology_profile.py": (  # HermiT on Java
+        "test_hermit_finds_the_ontology_consistent",
+        "test_hermit_finds_the_example_and_registry_consistent",
+        "test_hermit_finds_a_platform_that_is_a_place_inconsistent",
+    ),
+    "test_disk.py": (  # real file-size limits on whole loads
+        "test_a_file_size_limit_during_a_reload_keeps_the_old_article",
+        "test_a_file_size_limit_on_a_new_store_leaves_no_article",
+    ),
+    "test_store.py": (  # compaction of a store written in many batches
+        "test_load_compacts_after_large_writes_only",
+        "test_compact_merges_files_and_changes_no_data",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the SLOW tests; a listed name that its file no longer defines is an error."""
+    modules = {}
+    for item in items:
+        module = item.path.name
+        listed = SLOW.get(module, ())
+        if "*" in listed or getattr(item, "originalname", item.name) in listed:
+            item.add_marker(pytest.mark.slow)
+        if listed and isinstance(item, pytest.Function):
+            modules[module] = item.module
+    stale = sorted(f"{name}::{test}" for name, module in modules.items()
+                   for test in SLOW[name] if test != "*" and not hasattr(module, test))
+    if stale:
+        raise pytest.UsageError(f"tests/conftest.py SLOW names tests that do not exist: {stale}")
+
+
+# ------------------------------------------------------------------ the checkout stays clean
+
+# Tests write into pytest's tmp_path, never into the checkout. A session that ends with
+# files the checkout did not have at its start (untracked or ignored, anywhere in it)
+# fails, naming them. The virtual environment, caches and build metadata are left out.
+_LEFT_OUT_DIRS = frozenset({".venv", "venv", "__pycache__", ".pytest_cache", ".mypy_cache",
+                            ".ruff_cache", ".hypothesis", ".git"})
+_CHECKOUT_BEFORE = pytest.StashKey["frozenset[str] | None"]()
+
+
+def _untracked_files() -> frozenset[str] | None:
+    """The checkout's untracked and ignored paths (git status), or None outside git."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "-z", "--ignored",
+             "--untracked-files=all"], capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:  # not a git checkout (an unpacked sdist): nothing to compare
+        return None
+    paths = set()
+    for entry in done.stdout.decode("utf-8", "replace").split("\0"):
+        code, path = entry[:2], entry[3:]
+        if code not in ("??", "!!"):
+            continue  # changes to tracked files are edits (or goldens regenerated on purpose)
+        parts = path.rstrip("/").split("/")
+        if any(p in _LEFT_OUT_DIRS or p.endswith(".egg-info") for p in parts) \
+                or path.endswith(".pyc"):
+            continue
+        paths.add(path)
+    return frozenset(paths)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_CHECKOUT_BEFORE] = _untracked_files()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_CHECKOUT_BEFORE, None)
+    after = _untracked_files() if before is not None else None
+    if before is None or after is None:
+        return
+    left = sorted(after - before)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = ("the tests left new files in the checkout (tests write to tmp_path):\n"
+                   + "\n".join(f"  {ROOT / path}" for path in left))
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
