@@ -197,14 +197,9 @@ def test_the_duplicate_key_fixture_fools_a_yaml_1_1_loader() -> None:
         ("Null", None),
         ("NULL", None),
         ("", None),
-        # quoted or tagged !!str: always a string
+        # quoted: always a string (tags, !!str included, are refused: test_tags_are_refused)
         ("'NO'", "NO"),
         ('"0o17"', "0o17"),
-        ("!!str 0x1F", "0x1F"),
-        ("! 12", "12"),  # the non-specific tag: a string
-        ('! "12"', "12"),
-        # an explicit core tag on a quoted scalar resolves it
-        ('!!int "12"', 12),
     ],
 )
 def test_yaml_1_2_core_schema(scalar: str, expected: Any) -> None:
@@ -309,6 +304,16 @@ def test_alias_bomb_is_refused_at_once() -> None:
         ("!!set {a}", "!!set"),
         ("!custom x", "!custom"),
         ("!<tag:example.com,2000:thing> 1", "tag:example.com,2000:thing"),
+        # the core schema's own tags too: the README says tags are rejected, all of them
+        ("!!str 0x1F", "!!str"),
+        ("!!float 1", "!!float"),
+        ('!!int "12"', "!!int"),
+        ("!!bool yes", "!!bool"),
+        ("!!null ''", "!!null"),
+        ("!!map {}", "!!map"),
+        ("!!seq []", "!!seq"),
+        ("! 12", "!"),  # the non-specific tag
+        ("!<tag:yaml.org,2002:str> x", "!!str"),
     ],
 )
 def test_tags_are_refused(value: str, shown: str) -> None:
@@ -536,7 +541,9 @@ def test_a_missing_file(tmp_path: Path) -> None:
 def test_a_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
     path = sparse_file(tmp_path, "huge.yaml", MAX_FILE_BYTES + 1)
     finding = file_rejection(path)
-    assert_finding(finding, "file-too-large", None, None, "limited to 20,971,520 bytes (20 MiB)")
+    assert_finding(finding, "file-too-large", None, None,
+                   f"the file is {MAX_FILE_BYTES + 1:,} bytes", "limit of 10 MB (10,000,000 bytes)",
+                   "--max-file-size")
 
 
 def test_a_file_at_the_size_limit_is_read(tmp_path: Path) -> None:

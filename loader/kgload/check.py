@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ import jsonschema
 
 from . import __version__, dates
 from .errors import Finding, InputRejected
-from .facts import FactsFile, Path_
+from .facts import FactsFile, Limits, Path_
 from .ontology import action_types
 from .resources import schema_path
 
@@ -58,8 +59,31 @@ def _validator(kind: str) -> jsonschema.protocols.Validator:
                 "entities": schema["properties"]["entities"],
             },
         }
-    cls = jsonschema.validators.validator_for(schema)
+    cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema),
+                                       {"pattern": _pattern})
     return cls(schema)
+
+
+@cache
+def _regex(pattern: str) -> tuple[re.Pattern[str], bool]:
+    """The compiled pattern, and whether it must match the whole text (``^...$``)."""
+    whole = pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$")
+    return re.compile(pattern[1:-1] if whole else pattern), whole
+
+
+def _pattern(validator: Any, pattern: str, instance: Any,
+             schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """JSON Schema's ``pattern``, where ``^...$`` means the whole text.
+
+    jsonschema uses ``re.search``, whose ``$`` also matches before a final newline: the id
+    ``"p-one\\n"`` passed ``^[a-z0-9][a-z0-9._-]{0,99}$`` and became a second node that
+    prints like ``p-one``. A full match leaves no such gap.
+    """
+    if not validator.is_type(instance, "string"):
+        return
+    regex, whole = _regex(pattern)
+    if not (regex.fullmatch(instance) if whole else regex.search(instance)):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 @dataclass
@@ -192,9 +216,16 @@ def check_schema(facts: FactsFile, *, kind: str = "facts") -> list[Finding]:
                 f"kgload {__version__} reads version {FORMAT_VERSION}: upgrade kgload",
                 "future-format")
         return out.findings
+    too_many = _too_many_actions(out, data)
+    if too_many:  # schema-checking tens of thousands of actions takes minutes: say so at once
+        return out.findings
     reported: set[Path_] = set()
+    said: set[tuple[Path_, str]] = set()
     for error in _validator(kind).iter_errors(data):
         for path, message, rule in _schema_messages(error):
+            if (path, message) in said:  # each missing field comes with every other one's
+                continue
+            said.add((path, message))
             out.add(path, message, rule)
             reported.add(path)
     for path, value in _non_finite(data):  # JSON Schema's "number" lets .inf and 1e400 through
@@ -202,6 +233,65 @@ def check_schema(facts: FactsFile, *, kind: str = "facts") -> list[Finding]:
             out.add(path, f"{_field_name(path)}: {value} is not a finite number", "schema-range")
     out.findings.sort(key=lambda f: (f.line or 0, f.column or 0))
     return out.findings
+
+
+def _too_many_actions(out: _Collector, data: dict[str, Any]) -> bool:
+    limits: Limits = out.facts.limits
+    actions = data.get("actions")
+    if isinstance(actions, list) and len(actions) > limits.actions:
+        out.add(("actions",), f"the article has {len(actions):,} actions, over the limit of "
+                f"{limits.actions:,} per article: raise it with {Limits.OPTIONS['actions']}, "
+                "or split the article", "too-many-actions")
+        return True
+    return False
+
+
+def _about_depth(out: _Collector, actions: list[dict[str, Any]]) -> None:
+    """Refuse ``about`` chains deeper than the limit, and cycles (no end to the depth).
+
+    Depth 1 is an action about another one ("agreed to attack"), depth 2 one about an
+    action about another ("accused of agreeing to attack"), and so on. Computed once per
+    action with an explicit stack (no recursion limit, linear in the links).
+    """
+    limit = out.facts.limits.about_depth
+    index = {a["id"]: i for i, a in enumerate(actions)}
+    links = [[index[r] for r in a.get("about", []) if r in index and r != a["id"]]
+             for a in actions]
+    depth: list[int | None] = [None] * len(actions)
+    on_path = [False] * len(actions)
+    deep_reported = cycle_reported = False
+    for first in range(len(actions)):
+        if depth[first] is not None:
+            continue
+        stack = [(first, 0)]
+        on_path[first] = True
+        while stack:
+            node, next_link = stack[-1]
+            if next_link < len(links[node]):
+                stack[-1] = (node, next_link + 1)
+                child = links[node][next_link]
+                if on_path[child]:
+                    if not cycle_reported:
+                        cycle_reported = True
+                        out.add(("actions", node, "about", next_link),
+                                f'"{actions[node]["id"]}" is about "{actions[child]["id"]}", '
+                                "which is (directly or through other actions) about "
+                                f'"{actions[node]["id"]}" again: what an action is about '
+                                "cannot contain the action itself", "about-cycle")
+                    continue
+                if depth[child] is None:
+                    stack.append((child, 0))
+                    on_path[child] = True
+                continue
+            stack.pop()
+            on_path[node] = False
+            depth[node] = 1 + max((depth[c] or 0 for c in links[node]), default=-1)
+            if depth[node] == limit + 1 and not deep_reported:
+                deep_reported = True
+                out.add(("actions", node, "about"),
+                        f"actions nest {limit + 1} levels deep through about (an action "
+                        f"about an action about ...), over the limit of {limit}: raise it "
+                        f"with {Limits.OPTIONS['about_depth']}", "about-too-deep")
 
 
 def _non_finite(data: Any) -> Iterator[tuple[Path_, float]]:
@@ -359,6 +449,7 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str],
             need_action((*base, "parts", j), ref, action["id"])
         for key, ref in action.get("condition", {}).items():
             need_action((*base, "condition", key), ref, action["id"])
+    _about_depth(out, actions)
 
     published, times = _resolve_times(out, data)
     if out.findings:

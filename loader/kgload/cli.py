@@ -223,6 +223,41 @@ def _finding_lines(findings: list[Finding]) -> str:
 # ------------------------------------------------------------------ load / validate
 
 
+def _limit_options(func: Any) -> Any:
+    """Options shared by `load` and `validate`: how much one article may hold."""
+    from .facts import MAX_ABOUT_DEPTH, MAX_ACTIONS, parse_size
+
+    def size(ctx: click.Context, param: click.Parameter, value: str) -> int:
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    options = [
+        click.option("--max-file-size", callback=size, default="10MB", show_default=True,
+                     metavar="SIZE",
+                     help="Refuse a facts file (a line of a JSON Lines file) larger than "
+                          "SIZE: 10MB, 500KB, 1GiB or a number of bytes (MB: 10**6 bytes, "
+                          "MiB: 2**20)."),
+        click.option("--max-actions", type=click.IntRange(min=1), default=MAX_ACTIONS,
+                     show_default=True, metavar="N",
+                     help="Refuse an article with more than N actions."),
+        click.option("--max-about-depth", type=click.IntRange(min=0),
+                     default=MAX_ABOUT_DEPTH, show_default=True, metavar="N",
+                     help="Refuse actions nested more than N deep through `about` (an "
+                          "action about an action about ...)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _limits(max_file_size: int, max_actions: int, max_about_depth: int) -> Any:
+    from .facts import Limits
+
+    return Limits(max_file_size, max_actions, max_about_depth)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Reload articles whose file has not changed.")
@@ -241,10 +276,13 @@ def _finding_lines(findings: list[Finding]) -> str:
               help="Compact the store's files after the load (faster queries; 3-4 s per "
                    "million quads): auto does it when the load wrote at least "
                    f"{COMPACT_AFTER:,} triples.")
+@_limit_options
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
-         jobs: int, batch_quads: int, batch_seconds: float, compact: str) -> None:
-    """Load facts files (YAML or JSON; folders are searched) into the store.
+         jobs: int, batch_quads: int, batch_seconds: float, compact: str,
+         max_file_size: int, max_actions: int, max_about_depth: int) -> None:
+    """Load facts files into the store: YAML (.yaml, .yml), JSON (.json) and JSON Lines
+    (.jsonl, one article per line). Folders are searched for these.
 
     Each article is parsed, checked, mapped, reasoned over and validated, then committed:
     new articles in journaled bulk batches, reloaded ones in one transaction each. An
@@ -258,7 +296,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
             _note_recovery(ctx, store)
             report = run_load(store, paths, _obj(ctx)["iris"], force=force,
                               reasoner=reasoner, on_outcome=progress.outcome,
-                              batch_quads=batch_quads, batch_seconds=batch_seconds, jobs=jobs)
+                              batch_quads=batch_quads, batch_seconds=batch_seconds, jobs=jobs,
+                              limits=_limits(max_file_size, max_actions, max_about_depth))
         written = sum(o.asserted + o.inferred for o in report.outcomes
                       if o.status in ("loaded", "reloaded"))
         if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER
@@ -281,17 +320,21 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
               show_default=True,
               help="fast: owlrl's rules compiled once and applied per article (the same "
                    "result); owlrl: owlrl itself, the reference (slower).")
+@_limit_options
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: str) -> None:
-    """Check facts files without loading them (needs no store).
+def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: str,
+             max_file_size: int, max_actions: int, max_about_depth: int) -> None:
+    """Check facts files without loading them (needs no store): YAML (.yaml, .yml), JSON
+    (.json) and JSON Lines (.jsonl, one article per line); folders are searched for these.
 
     Runs every stage of `load` except the commit: format, references, dates, reasoning
     (inconsistencies) and SHACL shapes.
     """
     from .pipeline import validate_paths
 
+    limits = _limits(max_file_size, max_actions, max_about_depth)
     if fmt == "json":
-        report = validate_paths(paths, _obj(ctx)["iris"], reasoner=reasoner)
+        report = validate_paths(paths, _obj(ctx)["iris"], reasoner=reasoner, limits=limits)
         data = [
             {"file": o.source, "status": o.status, "article": o.article_id,
              "findings": [f.to_dict() for f in o.findings]}
@@ -301,7 +344,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
     else:
         with _Progress(ctx, paths, "validating") as progress:
             report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome,
-                                    reasoner=reasoner)
+                                    reasoner=reasoner, limits=limits)
         _summary(ctx, report, "valid", result=True)
     if report.rejected:
         ctx.exit(int(ExitCode.REJECTED))

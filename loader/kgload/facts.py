@@ -3,12 +3,17 @@
 YAML is read with YAML 1.2 core-schema semantics from libyaml's event stream (so ``NO``
 stays the string "NO", ``1:20`` stays "1:20" and ``2026-01-08`` stays a string), and the
 events are turned into plain dicts, lists and scalars by a loop with an explicit stack:
-no Python object is ever constructed from a tag, anchors and aliases are refused (alias
-"bombs" and recursive aliases cannot get in), duplicate keys are refused, and deep
-nesting cannot exhaust the interpreter's recursion limit. JSON is read by the json
+every explicit tag is refused (``!!str`` as much as ``!!python/object``: no Python
+object is ever constructed from a tag), anchors and aliases are refused (alias "bombs"
+and recursive aliases cannot get in), duplicate keys are refused, and deep nesting cannot
+exhaust the interpreter's recursion limit. JSON is read by the json
 module (duplicate keys and NaN refused) and located with the same event reader.
 
 Positions are kept per path: ``("actions", 3, "agents", 0) -> (line, column)``, 1-based.
+
+How much one article may hold is a :class:`Limits` (file size here; the number of
+actions and the depth of ``about`` are checked in :mod:`kgload.check`); ``kgload load``
+and ``kgload validate`` raise each limit with an option.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -36,32 +41,76 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 Path_ = tuple[str | int, ...]
 Position = tuple[int, int]
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 10_000_000  # 10 MB (load/validate --max-file-size)
+MAX_ACTIONS = 5_000  # actions per article (--max-actions)
+MAX_ABOUT_DEPTH = 50  # actions about actions about ... (--max-about-depth)
 # The format needs about 6 levels; refusing far deeper data early keeps every later stage
 # (JSON Schema messages use repr(), which recurses) clear of the recursion limit.
 MAX_DEPTH = 64
 
-_STR = "tag:yaml.org,2002:str"
-_ALLOWED_TAGS = {
-    _STR,
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null",
-    "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",
-}
+# YAML 1.2 core schema, for plain (unquoted) scalars; always matched with fullmatch (a
+# "$" would also match before a final newline).
+_NULL = re.compile(r"~|null|Null|NULL|")
+_TRUE = re.compile(r"true|True|TRUE")
+_FALSE = re.compile(r"false|False|FALSE")
+_INT10 = re.compile(r"[-+]?[0-9]+")
+_INT8 = re.compile(r"0o[0-7]+")
+_INT16 = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
 
-# YAML 1.2 core schema, for plain (unquoted) scalars.
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_TRUE = re.compile(r"^(?:true|True|TRUE)$")
-_FALSE = re.compile(r"^(?:false|False|FALSE)$")
-_INT10 = re.compile(r"^[-+]?[0-9]+$")
-_INT8 = re.compile(r"^0o[0-7]+$")
-_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+def _default_file_bytes() -> int:
+    return MAX_FILE_BYTES  # read at call time, so that tests can lower it
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one article may hold; ``kgload load`` and ``validate`` raise each one.
+
+    ``file_bytes``: the size of a facts file (of one line, in JSON Lines);
+    ``actions``: the actions of one article; ``about_depth``: how deep actions may nest
+    as the content of other actions (``about``). Time and memory grow linearly up to them.
+    """
+
+    file_bytes: int = field(default_factory=_default_file_bytes)
+    actions: int = MAX_ACTIONS
+    about_depth: int = MAX_ABOUT_DEPTH
+
+    # the option of ``kgload load`` and ``kgload validate`` that raises each limit
+    OPTIONS: ClassVar[dict[str, str]] = {"file_bytes": "--max-file-size",
+                                         "actions": "--max-actions",
+                                         "about_depth": "--max-about-depth"}
+
+
+_SIZE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kKmMgG]i?[bB]?|[bB])?\s*")
+_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6,
+          "mib": 2**20, "g": 10**9, "gb": 10**9, "gib": 2**30}
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``10MB``, ``512 KiB``, ``2.5GB`` or ``1000000``; ValueError if not.
+
+    >>> parse_size("10MB"), parse_size("1 MiB")
+    (10000000, 1048576)
+    """
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size (examples: 10MB, 512KB, 2GiB, 1000000)")
+    number, unit = match.groups()
+    size = int(float(number) * _UNITS[(unit or "").lower()])
+    if size < 1:
+        raise ValueError(f"{text!r} is not a size of at least one byte")
+    return size
+
+
+def shown_size(size: int) -> str:
+    """A byte count as people write it: ``10 MB (10,000,000 bytes)``."""
+    for unit, factor in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= factor:
+            return f"{size / factor:.4g} {unit} ({size:,} bytes)"
+    return f"{size:,} bytes"
 
 
 @dataclass
@@ -73,6 +122,8 @@ class FactsFile:
     positions: dict[Path_, Position] = field(default_factory=dict)
     sha256: str = ""
     line: int | None = None  # the line of a JSON Lines file this article is on
+    # the limits it is checked against (travels with it to ``load --jobs`` workers)
+    limits: Limits = field(default_factory=Limits)
     text: str = field(default="", repr=False, compare=False)  # the document as read
     as_json: bool = False  # the text is JSON (else YAML)
 
@@ -107,21 +158,29 @@ class FactsFile:
         return None
 
 
-def read_documents(path: str | Path) -> Iterator[FactsFile | InputRejected]:
+def read_documents(path: str | Path,
+                   limits: Limits | None = None) -> Iterator[FactsFile | InputRejected]:
     """Every article of a facts file: the file itself, or each line of a JSON Lines file.
 
     A rejection is yielded, not raised, so that one bad line does not stop the others.
     """
+    limits = limits or Limits()
     if str(path).lower().endswith(".jsonl"):
-        yield from _read_jsonl(Path(path))
+        yield from _read_jsonl(Path(path), limits)
         return
     try:
-        yield read_file(path)
+        yield read_file(path, limits)
     except InputRejected as exc:
         yield exc
 
 
-def _read_jsonl(path: Path) -> Iterator[FactsFile | InputRejected]:
+def _too_large(size: int, limits: Limits, what: str) -> str:
+    return (f"{what} is {size:,} bytes, over the limit of {shown_size(limits.file_bytes)} "
+            f"for one article: raise it with {Limits.OPTIONS['file_bytes']}, or split the "
+            "file (a JSON Lines file holds one article per line)")
+
+
+def _read_jsonl(path: Path, limits: Limits) -> Iterator[FactsFile | InputRejected]:
     name = str(path)
     try:
         _regular_file(path, name)
@@ -138,9 +197,12 @@ def _read_jsonl(path: Path) -> Iterator[FactsFile | InputRejected]:
             if not raw.strip():
                 continue
             found = True
-            if len(raw) > MAX_FILE_BYTES:
-                yield InputRejected([Finding(name, "the line is longer than the limit of one "
-                                             "facts file", "file-too-large", number, 1)])
+            # without its line break: an error at the end of the line is on this line,
+            # not at column 1 of the next one
+            raw = raw.rstrip(b"\r\n")
+            if len(raw) > limits.file_bytes:
+                yield InputRejected([Finding(name, _too_large(len(raw), limits, "the line"),
+                                             "file-too-large", number, 1)])
                 continue
             try:
                 facts = parse_bytes(raw, name=name, as_json=True)
@@ -150,6 +212,7 @@ def _read_jsonl(path: Path) -> Iterator[FactsFile | InputRejected]:
             facts.positions = {k: (line + number - 1, column)
                                for k, (line, column) in facts.positions.items()}
             facts.line = number
+            facts.limits = limits
             yield facts
         if not found:
             yield _reject(name, "the file is empty", "empty-file")
@@ -176,23 +239,20 @@ def _regular_file(path: Path, name: str) -> int:
     return info.st_size
 
 
-def read_file(path: str | Path) -> FactsFile:
+def read_file(path: str | Path, limits: Limits | None = None) -> FactsFile:
     """Read and parse one facts file (``.yaml``, ``.yml`` or ``.json``)."""
+    limits = limits or Limits()
     name = str(path)
     size = _regular_file(Path(path), name)
-    if size > MAX_FILE_BYTES:
-        raise _reject(
-            name,
-            f"the file is {size:,} bytes; facts files are limited to {MAX_FILE_BYTES:,} "
-            f"bytes ({MAX_FILE_BYTES / 2**20:g} MiB): one article per file, or JSON Lines "
-            "for many articles in one file",
-            "file-too-large",
-        )
+    if size > limits.file_bytes:
+        raise _reject(name, _too_large(size, limits, "the file"), "file-too-large")
     try:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise _reject(name, f"cannot read the file: {exc.strerror or exc}", "unreadable") from exc
-    return parse_bytes(raw, name=name, as_json=name.lower().endswith(".json"))
+    facts = parse_bytes(raw, name=name, as_json=name.lower().endswith(".json"))
+    facts.limits = limits
+    return facts
 
 
 def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
@@ -203,7 +263,7 @@ def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
     digest = hashlib.sha256(raw).hexdigest()
     if as_json:
         try:  # JSON is YAML flow syntax: the event reader gives positions
-            _, positions = _load_yaml_events(text, name)
+            _, positions = _load_yaml_events(_json_lines_only(text), name)
         except InputRejected as exc:
             if exc.findings[0].rule in ("duplicate-key", "too-deep", "number-too-long"):
                 raise
@@ -214,6 +274,16 @@ def parse_bytes(raw: bytes, *, name: str, as_json: bool = False) -> FactsFile:
     if not positions:  # not a single node: the file holds only comments
         raise _reject(name, "the file holds no data (only comments)", "empty-file")
     return FactsFile(name, data, positions, digest, text=text)
+
+
+# Line breaks for YAML but not for JSON (which counts only "\n"): NEL, LINE SEPARATOR and
+# PARAGRAPH SEPARATOR may stand in JSON strings, and a lone CR is JSON whitespace.
+_YAML_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+
+
+def _json_lines_only(text: str) -> str:
+    """JSON text whose lines the YAML event reader counts as JSON does (same columns)."""
+    return _YAML_ONLY_BREAKS.sub(" ", text)
 
 
 def parse_text(text: str, *, name: str) -> FactsFile:
@@ -368,45 +438,41 @@ MAX_NUMBER_CHARS = 100  # far beyond any count or date; Python's int() refuses >
 
 
 def _plain_scalar(value: str) -> Any:
-    if len(value) > MAX_NUMBER_CHARS and (_INT10.match(value) or _INT8.match(value)
-                                          or _INT16.match(value) or _FLOAT.match(value)):
+    if len(value) > MAX_NUMBER_CHARS and (_INT10.fullmatch(value) or _INT8.fullmatch(value)
+                                          or _INT16.fullmatch(value) or _FLOAT.fullmatch(value)):
         return _TOO_LONG
-    if _NULL.match(value):
+    if _NULL.fullmatch(value):
         return None
-    if _TRUE.match(value):
+    if _TRUE.fullmatch(value):
         return True
-    if _FALSE.match(value):
+    if _FALSE.fullmatch(value):
         return False
-    if _INT10.match(value):
+    if _INT10.fullmatch(value):
         return int(value)
-    if _INT8.match(value):
+    if _INT8.fullmatch(value):
         return int(value[2:], 8)
-    if _INT16.match(value):
+    if _INT16.fullmatch(value):
         return int(value[2:], 16)
-    if _FLOAT.match(value):
+    if _FLOAT.fullmatch(value):
         return float(value)
-    if _INF.match(value):
+    if _INF.fullmatch(value):
         return -math.inf if value.startswith("-") else math.inf
-    if _NAN.match(value):
+    if _NAN.fullmatch(value):
         return math.nan
     return value
 
 
+def _tag_refused(tag: str, name: str, mark: Any) -> InputRejected:
+    """Every explicit tag, core ones too (``!!str``, ``!!float``, ``!``): plain data only."""
+    return _reject(name, f"the YAML tag {_shown_tag(tag)} is not allowed: facts files hold "
+                   "plain data only (leave the tag out; quote a value to make it a text)",
+                   "yaml-tag", mark)
+
+
 def _scalar(event: yaml.ScalarEvent, name: str) -> Any:
-    tag = event.tag
-    if tag == "!":  # the non-specific tag: a string (YAML 1.2), even if libyaml says implicit
-        return event.value
-    if tag is not None and tag != "!":
-        if tag not in _ALLOWED_TAGS:
-            raise _reject(
-                name,
-                f"the YAML tag {_shown_tag(tag)} is not allowed: facts files hold plain data only",
-                "yaml-tag",
-                event.start_mark,
-            )
-        if tag == _STR:
-            return event.value
-    if event.implicit[0] or tag not in (None, "!"):  # plain, or an explicit core tag
+    if event.tag is not None:
+        raise _tag_refused(event.tag, name, event.start_mark)
+    if event.implicit[0]:  # plain (unquoted): typed by the core schema
         value = _plain_scalar(event.value)
         if value is _TOO_LONG:
             raise _reject(name, f"a number of {len(event.value):,} characters: numbers in "
@@ -488,14 +554,8 @@ def _load_yaml_events(text: str, name: str) -> tuple[Any, dict[Path_, Position]]
                 if isinstance(event, yaml.ScalarEvent):
                     attach(_scalar(event, name), event.start_mark)
                     continue
-                if event.tag not in (None, "!") and event.tag not in _ALLOWED_TAGS:
-                    raise _reject(
-                        name,
-                        f"the YAML tag {_shown_tag(event.tag)} is not allowed: "
-                        "facts files hold plain data only",
-                        "yaml-tag",
-                        event.start_mark,
-                    )
+                if event.tag is not None:
+                    raise _tag_refused(event.tag, name, event.start_mark)
                 if isinstance(event, yaml.MappingStartEvent):
                     container: Any = {}
                 else:

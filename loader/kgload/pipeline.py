@@ -23,7 +23,7 @@ from .check import check_facts, declarations, declared_ids, referenced_ids
 from .commit import Stored, Writer, admit, commit, remove
 from .entities import EntityIndex, Known, type_conflicts
 from .errors import Finding, InputRejected
-from .facts import FactsFile, read_documents
+from .facts import FactsFile, Limits, read_documents
 from .fastreason import FallBack, infer_fast
 from .mapping import Iris, Mapped, map_article
 from .model import STORE_FORMAT, check_format, model_digest
@@ -112,14 +112,14 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry  # a linked folder is reported as a link, not followed
 
 
-def _documents(path: Path, refused: Finding | None,
-               timer: _Timer) -> Iterator[FactsFile | InputRejected]:
+def _documents(path: Path, refused: Finding | None, timer: _Timer,
+               limits: Limits | None = None) -> Iterator[FactsFile | InputRejected]:
     """The articles of one input: a file, each line of a JSON Lines file, or a refusal."""
     if refused:
         if refused.rule != "not-facts":
             yield InputRejected([refused])
         return
-    documents = read_documents(path)
+    documents = read_documents(path, limits)
     while True:
         with timer("parse"):
             document = next(documents, None)
@@ -219,11 +219,12 @@ def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
 
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                    on_outcome: Callable[[Outcome], None] | None = None, *,
-                   reasoner: str = "fast") -> LoadReport:
+                   reasoner: str = "fast", limits: Limits | None = None) -> LoadReport:
     """Run every check on the files without touching a store.
 
     The files are checked together: an entity one of them declares may be used by the
     others without being declared again, and two declarations must not contradict.
+    ``limits``: how much one article may hold (see :class:`kgload.facts.Limits`).
     """
     iris = iris or Iris()
     report = LoadReport()
@@ -232,7 +233,7 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
     types = entity_types()
     declared: dict[str, Known] = {}  # a first pass: who declares what
     for path, refused in expand_paths(paths):
-        for document in _documents(path, refused, timer):
+        for document in _documents(path, refused, timer, limits):
             if not isinstance(document, InputRejected):
                 for entity_id, (type_name, name) in declarations(document.data).items():
                     if type_name in types and entity_id not in declared:
@@ -241,7 +242,7 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
     for path, refused in expand_paths(paths):
         if refused is not None and refused.rule == "not-facts":
             report.skipped.append(str(path))
-        for document in _documents(path, refused, timer):
+        for document in _documents(path, refused, timer, limits):
             if isinstance(document, InputRejected):
                 outcome = Outcome(rejected_source(path, document), "rejected",
                                   findings=document.findings)
@@ -301,19 +302,21 @@ def load(
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
     jobs: int = 1,
+    limits: Limits | None = None,
 ) -> LoadReport:
     """Load facts files into an open (writable) store; every article is whole or absent.
 
     New articles are written in journaled bulk batches (see :meth:`Store.bulk_write`) of
     at most ``batch_quads`` quads or ``batch_seconds`` of work; a reloaded article is
     replaced in one atomic update. ``on_outcome`` hears of an article once it is committed.
-    With ``jobs`` > 1, articles are prepared in that many processes (see ``workers``).
+    With ``jobs`` > 1, articles are prepared in that many processes (see ``workers``);
+    ``limits`` (see :class:`kgload.facts.Limits`) travel there with each parsed file.
     """
     def inputs(report: LoadReport, timer: _Timer) -> Iterator[tuple[Path, Documents]]:
         for path, refused in expand_paths(paths):
             if refused is not None and refused.rule == "not-facts":
                 report.skipped.append(str(path))
-            yield path, _documents(path, refused, timer)
+            yield path, _documents(path, refused, timer, limits)
 
     return load_documents(store, inputs, iris, force=force, reasoner=reasoner,
                           on_outcome=on_outcome, batch_quads=batch_quads,

@@ -283,14 +283,34 @@ def query_dirs(extra: Iterable[str | Path] = ()) -> list[Path]:
     return [data_dir("queries"), *(Path(p) for p in extra)]
 
 
+def _refused_query_file(path: Path) -> str | None:
+    """Why a ``.rq`` entry of a query folder is not read, as ``load`` treats its folders.
+
+    A symbolic link is not followed (``--queries DIR`` printed ``/etc/os-release``
+    through one); a pipe or device would block or never end, so it is not opened.
+    """
+    if path.is_symlink():
+        return ("is a symbolic link inside a query folder; kgload does not follow links out "
+                "of the folders it is given (copy the query into the folder, or give its own "
+                "folder with --queries)")
+    if not path.is_file():
+        return "is not a regular file (a folder, device, pipe or socket)"
+    return None
+
+
 def load_queries(extra: Iterable[str | Path] = ()) -> tuple[dict[str, StoredQuery], list[str]]:
-    """All stored queries by name, and notes about user queries overriding bundled ones."""
+    """All stored queries by name, and notes about user queries overriding bundled ones
+    and about entries left out (symbolic links, pipes: see ``_refused_query_file``)."""
     found: dict[str, StoredQuery] = {}
     notes = []
     for folder in query_dirs(extra):
         if not folder.is_dir():
             raise UsageError(f"query folder {folder} does not exist")
         for path in sorted(folder.glob("*.rq")):
+            refused = _refused_query_file(path)
+            if refused:
+                notes.append(f"{path} {refused}: skipped")
+                continue
             try:
                 query = parse_query_file(path)
             except InputRejected as exc:
@@ -305,6 +325,11 @@ def get_query(name: str, extra: Iterable[str | Path] = ()) -> tuple[StoredQuery,
     queries, notes = load_queries(extra)
     if name not in queries:
         import difflib
+
+        for folder in query_dirs(extra):
+            refused = _refused_query_file(folder / f"{name}.rq")
+            if refused and (folder / f"{name}.rq").is_symlink():
+                raise UsageError(f"{folder / f'{name}.rq'} {refused}")
 
         close = difflib.get_close_matches(name, list(queries), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
