@@ -22,7 +22,7 @@ from kgload.facts import read_file
 from kgload.mapping import Iris
 from kgload.model import STORE_FORMAT, model_digest, model_status
 from kgload.pipeline import load
-from kgload.reindex import reindex
+from kgload.reindex import finish, rebuild, reindex
 from kgload.store import Store
 
 IRIS = Iris(BASE)
@@ -253,6 +253,9 @@ def test_restore_over_a_store_needs_replace(store_copy: Path, tmp_path: Path,
     assert cli("restore", target, "--replace", store=store_copy).exit_code == 0
     assert not store_copy.with_name(store_copy.name + ".replaced").exists()
     assert cli("articles", store=store_copy).exit_code == 0
+    # the old database was closed before the swap: nothing of it was written into the new
+    checked = cli("check-store", store=store_copy)
+    assert checked.exit_code == 0, checked.output
 
 
 def test_restore_refuses_a_folder_that_is_not_a_backup(tmp_path: Path, cli: CliRun) -> None:
@@ -274,3 +277,79 @@ def test_every_command_says_when_articles_are_stale(store_copy: Path, cli: CliRu
                 in result.stderr), args
         assert "another version of kgload" not in result.stdout, args  # the note is not data
     assert "another version" not in cli("reindex", store=store_copy).output
+
+
+# ------------------------------------------------------------------ reindex by rebuilding
+
+
+def _with_foreign_graphs(path: Path) -> set[str]:
+    """A default-graph triple and an imported named graph, which a rebuild must keep."""
+    store = ox.Store(str(path))
+    s, p = ox.NamedNode("http://example.com/s"), ox.NamedNode("http://example.com/p")
+    store.add(ox.Quad(s, p, ox.Literal("in the default graph")))
+    store.add(ox.Quad(s, p, ox.Literal("imported"), ox.NamedNode("http://example.com/g")))
+    store.flush()
+    del store
+    return {q for q in _all_quads(path) if "example.com" in q}
+
+
+def test_a_rebuild_replaces_the_store_with_the_same_articles_and_foreign_graphs(
+        tmp_path: Path, jsonl: Path, cli: CliRun) -> None:
+    path = tmp_path / "store"
+    with Store(path, write=True) as store:
+        load(store, [jsonl, EXAMPLE], IRIS)
+    fresh = {aid: _article_quads(path, aid) for aid in ("jl-one", "jl-two", ARTICLE_ID)}
+    foreign = _with_foreign_graphs(path)
+    _make_stale(path, ["jl-one", "jl-two"])  # 2 of 3: auto rebuilds
+    result = cli("reindex", store=path)
+    assert result.exit_code == 0, result.output
+    assert "rebuilding 2 of 3 articles into a new store beside it (store.reindex)" in result.output
+    assert "3 rebuilt, 0 rejected." in result.output
+    assert {aid: _article_quads(path, aid) for aid in fresh} == fresh
+    assert {q for q in _all_quads(path) if "example.com" in q} == foreign
+    assert not (tmp_path / "store.reindex").exists() and not (tmp_path / "store.replaced").exists()
+    with Store(path, write=False) as store:
+        assert model_status(store, IRIS).stale == 0
+        assert [a.article_id for a in sorted(store.articles(), key=lambda a: a.article_id)] == [
+            ARTICLE_ID, "jl-one", "jl-two"]
+
+
+def test_an_interrupted_rebuild_goes_on_from_what_it_built(tmp_path: Path, jsonl: Path) -> None:
+    path = tmp_path / "store"
+    with Store(path, write=True) as store:
+        load(store, [jsonl, EXAMPLE], IRIS)
+    fresh = _article_quads(path, ARTICLE_ID)
+    _make_stale(path)
+
+    class Crash(Exception):
+        pass
+
+    def crash(outcome: object) -> None:
+        raise Crash
+
+    with Store(path, write=True) as store, pytest.raises(Crash):
+        rebuild(store, IRIS, on_outcome=crash, batch_quads=1)  # one article per batch
+    assert (tmp_path / "store.reindex").exists()
+    with Store(path, write=True) as store:
+        assert model_status(store, IRIS).stale == 3  # the store itself is untouched
+        report = rebuild(store, IRIS)
+    finish(report)
+    assert [o.status for o in report.load.outcomes] == ["unchanged", "loaded", "loaded"]
+    assert _article_quads(path, ARTICLE_ID) == fresh
+
+
+def test_a_rebuild_that_the_model_rejects_replaces_nothing(store_copy: Path,
+                                                           cli: CliRun) -> None:
+    _make_stale(store_copy)
+    store = ox.Store(str(store_copy))  # a stored document the model no longer accepts
+    store.update(f"""PREFIX kg: <{KG}>
+        DELETE {{ GRAPH ?g {{ ?a kg:sourceText ?t }} }}
+        INSERT {{ GRAPH ?g {{ ?a kg:sourceText "article: [unclosed" }} }}
+        WHERE {{ GRAPH ?g {{ ?a kg:sourceText ?t }} }}""")
+    store.flush()
+    del store
+    before = _all_quads(store_copy)
+    result = cli("reindex", "--method", "rebuild", store=store_copy)
+    assert result.exit_code == 1, result.output
+    assert "the store was not replaced" in result.output
+    assert _all_quads(store_copy) == before

@@ -66,11 +66,7 @@ def _fsync_tree(folder: Path) -> None:
     for path in folder.iterdir():
         with path.open("rb") as handle:
             os.fsync(handle.fileno())
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    _fsync_dir(folder)
 
 
 def backup(store: Store, target: Path, iris: Iris | None = None) -> BackupInfo:
@@ -172,9 +168,9 @@ def restore(source: Path, store_path: Path, *, replace: bool = False,
         with Store(staging, write=False):
             pass  # it opens as a store before it replaces anything
         if exists:
-            with Store(store_path, write=True, wait=wait):  # no one else is using it
-                os.replace(store_path, old)
-                os.replace(staging, store_path)
+            with Store(store_path, write=True, wait=wait) as held:  # no one else uses it
+                held.close_database()
+                swap_in(store_path, staging)
             shutil.rmtree(old)
         else:
             if store_path.exists():
@@ -185,6 +181,29 @@ def restore(source: Path, store_path: Path, *, replace: bool = False,
         raise StoreError(f"cannot restore {source} into {store_path}: "
                          f"{exc.strerror or exc}") from exc
     return info
+
+
+def swap_in(store_path: Path, replacement: Path) -> Path:
+    """Put the store folder ``replacement`` at ``store_path``; the old folder goes to
+    ``STORE.replaced`` (returned: delete it once the old store is closed).
+
+    The caller holds the old store's writer lock, its database closed
+    (:meth:`Store.close_database`). Two renames: a crash between them
+    leaves both folders beside the path, and the next restore or reindex starts again.
+    """
+    old = store_path.with_name(store_path.name + ".replaced")
+    os.replace(store_path, old)
+    os.replace(replacement, store_path)
+    _fsync_dir(store_path.parent)
+    return old
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def info_files(source: Path) -> list[str]:

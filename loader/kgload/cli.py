@@ -416,43 +416,64 @@ def _summary(ctx: click.Context, report: Any, ok: str, *, result: bool = False) 
 
 # ------------------------------------------------------------------ store lifecycle
 
+REBUILD_RATIO = 10  # reindex --method auto rebuilds the store when 1 in 10 articles is stale
+
 
 @main.command()
 @click.option("--all", "everything", is_flag=True,
               help="Rebuild every article, not only the stale ones.")
+@click.option("--method", type=click.Choice(["auto", "in-place", "rebuild"]), default="auto",
+              show_default=True,
+              help="in-place: replace each stale article in its own transaction (about a "
+                   "second each); rebuild: load every article into a new store that then "
+                   "replaces this one (the time of a load); auto: rebuild when more than "
+                   f"1 in {REBUILD_RATIO} articles is stale.")
 @click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
               show_default=True, help="The reasoner, as for `kgload load`.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Prepare articles in N processes, as for `kgload load`.")
 @click.pass_context
-def reindex(ctx: click.Context, everything: bool, reasoner: str, jobs: int) -> None:
+def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
+            jobs: int) -> None:
     """Rebuild the articles that another version of kgload's model built.
 
     An article is stale when the ontology, its rules, the shapes, the registry or the
     mapping code changed since it was loaded (kgload says so when it opens the store).
     Reindex runs the whole pipeline again on the facts document the store kept for each
-    stale article, in load order, and replaces each article whole, in one transaction.
-    Interrupted, it leaves the rebuilt articles current: run it again to go on.
+    article, in load order. In place, each stale article is replaced whole in one
+    transaction; a rebuild writes a new store beside this one (STORE.reindex) and swaps
+    it in when every article is built. Interrupted, either resumes at the next run.
     """
     from .model import model_status
+    from .reindex import finish, rebuild
     from .reindex import reindex as run_reindex
 
     iris = _obj(ctx)["iris"]
     with _open(ctx, write=True) as store:
-        _note_recovery(ctx, store)
         status = model_status(store, iris)
         count = status.articles if everything else status.stale
         if not count:
             _say(ctx, f"nothing to do: the {status.articles:,} articles of {store.path} were "
                  "built by this kgload's model.")
             return
-        _say(ctx, f"rebuilding {count:,} of {status.articles:,} articles", level=0)
-        with _Progress(ctx, (), "reindexing", total=count) as progress:
-            report = run_reindex(store, iris, reasoner=reasoner, jobs=jobs,
-                                 on_outcome=progress.outcome, everything=everything)
+        whole = method == "rebuild" or (method == "auto"
+                                        and count * REBUILD_RATIO > status.articles)
+        how = (f"into a new store beside it ({store.path.name}.reindex)" if whole
+               else "in place")
+        _say(ctx, f"rebuilding {count:,} of {status.articles:,} articles {how}")
+        total = status.articles if whole else count
+        with _Progress(ctx, (), "reindexing", total=total) as progress:
+            if whole:
+                report = rebuild(store, iris, reasoner=reasoner, jobs=jobs,
+                                 on_outcome=progress.outcome)
+            else:
+                report = run_reindex(store, iris, reasoner=reasoner, jobs=jobs,
+                                     on_outcome=progress.outcome, everything=everything)
+    finish(report)
     load = report.load
-    rebuilt = load.count("loaded", "reloaded")
-    parts = [f"{rebuilt:,} rebuilt", f"{len(load.rejected)} rejected"]
+    parts = [f"{report.rebuilt:,} rebuilt", f"{len(load.rejected)} rejected"]
+    if whole and load.count("unchanged"):
+        parts.append(f"{load.count('unchanged'):,} built by an earlier, interrupted run")
     if report.without_source:
         parts.append(f"{len(report.without_source):,} without a stored source")
     _say(ctx, ", ".join(parts) + ".")
@@ -460,14 +481,22 @@ def reindex(ctx: click.Context, everything: bool, reasoner: str, jobs: int) -> N
         shown = ", ".join(report.without_source[:5])
         _say(ctx, f"not rebuilt: {shown}{', ...' if len(report.without_source) > 5 else ''}: "
              "loaded by a kgload that did not keep source documents; load their files "
-             "again with `kgload load --force FILE`", level=-1)
+             "again with `kgload load --force FILE`" + (
+                 "; the store was not replaced" if whole else ""), level=-1)
     if load.rejected:
-        _say(ctx, "not rebuilt (the stored articles stay as they were, stale): "
-             + ", ".join(o.source for o in load.rejected), level=-1)
+        kept = ("the store was not replaced: fix or remove these articles, then run "
+                "reindex again (it goes on from what it built)" if whole
+                else "the stored articles stay as they were, stale")
+        _say(ctx, f"not rebuilt ({kept}): " + ", ".join(o.source for o in load.rejected),
+             level=-1)
     if load.interrupted:
-        _say(ctx, "interrupted: the articles rebuilt so far are committed; run "
-             "`kgload reindex` again to go on", level=-1)
+        _say(ctx, "interrupted: " + ("the store was not replaced; what was built is kept "
+                                     f"in {store.path.name}.reindex" if whole else
+                                     "the articles rebuilt so far are committed")
+             + "; run `kgload reindex` again to go on", level=-1)
         ctx.exit(int(ExitCode.INTERRUPTED))
+    if report.replaced is not None:
+        _say(ctx, f"{store.path} now holds the rebuilt store.")
     if load.rejected or report.without_source:
         ctx.exit(int(ExitCode.REJECTED))
 

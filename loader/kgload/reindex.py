@@ -4,17 +4,33 @@ An article is stale when the model that built it (see :mod:`kgload.model`) is no
 running one: the ontology, a rule, a shape, the registry or the mapping code changed. Its
 stored graphs are outputs of the old pipeline, so they cannot replay the change; the
 store keeps each article's facts document as it was loaded, and reindex runs the whole
-pipeline on it again. Each article is replaced in one transaction (the reload path of
-:func:`kgload.pipeline.load`): whole or not at all. An interrupted reindex leaves the
-articles it finished current and the others stale, so the next one resumes there.
+pipeline on it again, in one of two ways:
+
+- *in place* (:func:`reindex`): each stale article is replaced in one transaction (the
+  reload path of :func:`kgload.pipeline.load`): whole or not at all. An interrupted run
+  leaves the articles it finished current and the others stale; the next one resumes.
+  Each reload also resolves the article's entities again against the whole store, about
+  a second per article: right for a few stale articles.
+- *rebuild* (:func:`rebuild`): every article is loaded from its document into a new
+  store beside this one (``STORE.reindex``), by the bulk path of a load, with the
+  graphs kgload does not make (the default graph, imported graphs) copied over; the new
+  store then replaces the old one under the writer lock. The store is the old one or
+  the new one, never a mix. An interrupted rebuild leaves ``STORE.reindex``: the next
+  one finds there the articles already built and goes on. When many articles are stale
+  this takes the time of a load of the store.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from .backup import swap_in
+from .commit import remove
 from .errors import InputRejected
 from .facts import FactsFile, parse_bytes
 from .mapping import Iris
@@ -32,6 +48,11 @@ class ReindexReport:
     stale: int  # stale articles found
     load: LoadReport
     without_source: list[str] = field(default_factory=list)  # ids it cannot rebuild
+    replaced: Path | None = None  # rebuild: the old store's folder, to delete once closed
+
+    @property
+    def rebuilt(self) -> int:
+        return self.load.count("loaded", "reloaded")
 
 
 def stored_document(store: Store, iris: Iris, article_id: str) -> FactsFile | None:
@@ -64,8 +85,16 @@ def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", j
     without = [aid for aid, has_source in found if not has_source]
     todo = [aid for aid, has_source in found if has_source]
 
+    report = load_documents(store, _sources(store, iris, todo), iris, force=True,
+                            reasoner=reasoner, on_outcome=on_outcome, jobs=jobs)
+    return ReindexReport(len(found), report, without)
+
+
+def _sources(store: Store, iris: Iris, ids: list[str]
+             ) -> Callable[[LoadReport, _Timer], Iterator[tuple[Path, Documents]]]:
+    """The stored documents of ``ids``, read one at a time (memory holds those in flight)."""
     def documents() -> Iterator[FactsFile | InputRejected]:
-        for aid in todo:  # one at a time: memory holds the articles in flight only
+        for aid in ids:
             try:
                 facts = stored_document(store, iris, aid)
             except InputRejected as exc:
@@ -77,7 +106,77 @@ def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", j
     def inputs(report: LoadReport, timer: _Timer) -> Iterator[tuple[Path, Documents]]:
         yield Path(str(store.path)), documents()
 
-    report = load_documents(store, inputs, iris, force=True, reasoner=reasoner,
-                            on_outcome=on_outcome, jobs=jobs)
-    return ReindexReport(len(found), report, without)
+    return inputs
+
+
+def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
+            jobs: int = 1, on_outcome: Callable[[Outcome], None] | None = None,
+            batch_quads: int = 100_000) -> ReindexReport:
+    """Every article of the open (writable) store rebuilt into a new store that replaces it.
+
+    Nothing is replaced when an article has no stored document, when the new model
+    rejects one, or when the run is interrupted (``STORE.reindex`` keeps what was built,
+    for the next run). After a replacement, ``store`` holds only the lock, and
+    ``replaced`` names the old folder: close ``store``, then delete it (:func:`finish`).
+    """
+    iris = iris or Iris()
+    found = stale_articles(store, iris, every=True)
+    without = [aid for aid, has_source in found if not has_source]
+    stale = len(stale_articles(store, iris))
+    if without:
+        return ReindexReport(stale, LoadReport(), without)
+    staging = store.path.with_name(store.path.name + ".reindex")
+    leftover = store.path.with_name(store.path.name + ".replaced")
+    if leftover.exists():  # an earlier swap that was not cleaned up
+        shutil.rmtree(leftover)
+    ids = [aid for aid, _ in found]
+    with Store(staging, write=True) as new:
+        report = load_documents(new, _sources(store, iris, ids), iris, reasoner=reasoner,
+                                on_outcome=on_outcome, jobs=jobs, batch_quads=batch_quads)
+        if report.rejected or report.interrupted:
+            return ReindexReport(stale, report)
+        for aid in sorted(new.article_ids() - set(ids)):  # removed since an earlier run
+            remove(new, aid, iris)
+        _copy_foreign_graphs(store, new, iris)
+    store.close_database()  # the lock stays held
+    replaced = swap_in(store.path, staging)
+    return ReindexReport(stale, report, replaced=replaced)
+
+
+def finish(report: ReindexReport) -> None:
+    """Delete the old store's folder after a rebuild replaced it (its store closed)."""
+    if report.replaced is not None and report.replaced.exists():
+        shutil.rmtree(report.replaced)
+
+
+def _made_by_kgload(iris: Iris, name: str) -> bool:
+    """A graph that a load writes (an article's, the shared and background ones)."""
+    if iris.article_id_of_graph(name) is not None:
+        return True
+    return name in {str(g) for g in (*iris.shared_graphs, iris.ontology_graph,
+                                      iris.registry_graph, iris.registry_inferred_graph,
+                                      iris.store_graph)}
+
+
+def _copy_foreign_graphs(old: Store, new: Store, iris: Iris, batch: int = 10_000) -> int:
+    """Copy the default graph and the graphs kgload does not write (an import's) as they
+    are, replacing what an earlier, interrupted run copied; returns the quads copied."""
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+    graphs += [ox.NamedNode(n) for n in old.graph_names() if not _made_by_kgload(iris, n)]
+    copied = 0
+    for graph in graphs:
+        if isinstance(graph, ox.DefaultGraph):
+            new.ox.clear_graph(graph)
+        elif new.ox.contains_named_graph(graph):
+            new.ox.remove_graph(graph)
+        quads: list[ox.Quad] = []
+        for quad in old.ox.quads_for_pattern(None, None, None, graph):
+            quads.append(quad)
+            if len(quads) == batch:
+                new.ox.extend(quads)
+                copied, quads = copied + len(quads), []
+        if quads:
+            new.ox.extend(quads)
+            copied += len(quads)
+    return copied
 

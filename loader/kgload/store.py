@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import gc
 import json
 import os
 import time
@@ -228,12 +229,19 @@ class Store:
             self._lock_file = None
 
     def close(self) -> None:
+        self.close_database()
+        self._unlock()
+
+    def close_database(self) -> None:
+        """Close the database but keep the lock: the folder may then be swapped for
+        another (RocksDB writes by path, so an open database would write into the new
+        folder: see ``kgload.backup.swap_in``)."""
         if self._store is not None:
             if self.write:
                 with suppress(OSError):
                     self._store.flush()
             self._store = None
-        self._unlock()
+            gc.collect()  # the database closes when its last reference goes
 
     @property
     def ox(self) -> ox.Store:
