@@ -896,21 +896,6 @@ def uses_service(sparql: str) -> bool:
     return any(match.lastgroup == "service" for match in _TOKENS.finditer(sparql))
 
 
-def _evaluate(store: Store, sparql: str, limit: int | None, offset: int) -> Result:
-    try:
-        answer = store.query(sparql)
-    except SyntaxError as exc:
-        if _UPDATE.match(_strip_prologue(sparql)):
-            raise UsageError("kgload runs queries only (SELECT, ASK, CONSTRUCT, DESCRIBE); the "
-                             "store changes only through `kgload load` and `kgload remove`") \
-                from None
-        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
-    try:  # solutions are computed lazily: evaluation errors (a SERVICE call...) come here
-        return _collect(answer, limit, offset)
-    except (OSError, RuntimeError) as exc:
-        raise StoreError(f"the query failed: {exc}") from exc
-
-
 def _sliced_driver(sparql: str) -> SubSelect | None:
     """The query's page driver, if it is its only one and marked ``slices``."""
     marks = list(_PAGE_MARK.finditer(sparql))
@@ -957,40 +942,6 @@ def driver_slices(store: Store, sparql: str, driver: SubSelect, size: int) -> It
             rows = []
     if rows:
         yield head + "".join(rows) + tail
-
-
-def _run_sliced(store: Store, sparql: str, driver: SubSelect, size: int) -> Result | None:
-    """The whole result read slice by slice (None: read it at once instead)."""
-    variables: list[str] | None = None
-    rows: list[list[Any]] = []
-    try:
-        for part in driver_slices(store, sparql, driver, size):
-            result = _evaluate(store, part, None, 0)
-            variables = result.variables
-            rows.extend(result.rows)
-    except _NotInline:
-        return None
-    except (SyntaxError, ValueError) as exc:
-        raise UsageError(f"the query is not valid SPARQL: {exc}") from None
-    except (OSError, RuntimeError) as exc:
-        raise StoreError(f"the query failed: {exc}") from exc
-    if variables is None:  # no driver rows: the query gives its (empty) result itself
-        return None
-    return Result(variables, rows)
-
-
-def _collect(answer: Any, limit: int | None, offset: int) -> Result:
-    if isinstance(answer, ox.QueryBoolean):
-        return Result([], [], boolean=bool(answer))
-    stop = None if limit is None else offset + limit
-    if isinstance(answer, ox.QueryTriples):
-        triples = [(from_ox(t.subject), from_ox(t.predicate), from_ox(t.object))
-                   for t in islice(answer, offset, stop)]
-        return Result([], [], triples=triples)
-    variables = [v.value for v in answer.variables]
-    rows = [[None if solution[v] is None else from_ox(solution[v]) for v in variables]
-            for solution in islice(answer, offset, stop)]
-    return Result(variables, rows)
 
 
 _LABELS = f"""PREFIX kg: <{KG_IRI}>
