@@ -78,8 +78,9 @@ def prefixes(iris: Iris) -> dict[str, str]:
 
 
 def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bool,
-                  background: bool = True) -> list[URIRef]:
-    """The named graphs an export covers."""
+                  background: bool = True, bookkeeping: bool = True) -> list[URIRef]:
+    """The named graphs an export covers (``bookkeeping``: with the store's description
+    and the articles' source documents, which a dataset needs to be a kgload store)."""
     if article is not None:
         if store.value(iris.provenance_graph(article), iris.article(article),
                        URIRef(KG_IRI + "sourceSha256")) is None:
@@ -88,7 +89,8 @@ def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bo
         if inferred:
             names.insert(1, iris.inferred_graph(article))
         return names
-    names = [URIRef(n) for n in store.graph_names() if not iris.is_bookkeeping(n)]
+    names = [URIRef(n) for n in store.graph_names()
+             if bookkeeping or not iris.is_bookkeeping(n)]
     if not inferred:  # by IRI, not by suffix: an article may be named "inferred"
         names = [n for n in names if not _is_inferred(n, iris)]
     if not background:
@@ -118,7 +120,7 @@ def export(store: Store, output: IO[bytes], fmt: RdfFormat, iris: Iris, *,
     N-Quads, merged into the union in the graph formats. One article is its graphs only.
     """
     names = select_graphs(store, iris, article=article, inferred=inferred,
-                          background=article is None)
+                          background=article is None, bookkeeping=fmt.keeps_graphs)
     written = [0]
 
     def counted(items: Iterable[Any]) -> Iterator[Any]:

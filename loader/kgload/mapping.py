@@ -122,7 +122,9 @@ class Iris:
 
     def is_bookkeeping(self, graph: str) -> bool:
         """A graph kgload keeps for itself, not knowledge: the store's description and the
-        articles' source documents (a backup keeps them; an export leaves them out)."""
+        articles' source documents (TriG and N-Quads exports keep them, so that an import
+        is a store that reindex can rebuild; the union of the triple formats leaves them
+        out)."""
         if graph == str(self.store_graph):
             return True
         article = self.article_id_of_graph(graph)
