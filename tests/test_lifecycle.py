@@ -22,7 +22,7 @@ from kgload.facts import read_file
 from kgload.mapping import Iris
 from kgload.model import STORE_FORMAT, model_digest, model_status
 from kgload.pipeline import load
-from kgload.reindex import finish, rebuild, reindex
+from kgload.reindex import finish, rebuild, reindex, stored_document
 from kgload.store import Store
 
 IRIS = Iris(BASE)
@@ -353,3 +353,29 @@ def test_a_rebuild_that_the_model_rejects_replaces_nothing(store_copy: Path,
     assert result.exit_code == 1, result.output
     assert "the store was not replaced" in result.output
     assert _all_quads(store_copy) == before
+
+
+def test_a_rebuild_starts_again_when_an_earlier_one_was_built_by_another_model(
+        tmp_path: Path, jsonl: Path) -> None:
+    path = tmp_path / "store"
+    with Store(path, write=True) as store:
+        load(store, [jsonl], IRIS)
+    staging = tmp_path / "store.reindex"
+    with Store(staging, write=True) as store:  # what an older kgload's rebuild left
+        load(store, [jsonl], IRIS)
+    _make_stale(staging)
+    _make_stale(path)
+    with Store(path, write=True) as store:
+        report = rebuild(store, IRIS)
+    finish(report)
+    # loaded afresh by the bulk path, not reloaded one by one in the leftover store
+    assert [o.status for o in report.load.outcomes] == ["loaded", "loaded"]
+
+
+def test_a_stored_document_is_not_judged_by_the_default_limits_again(store_copy: Path) -> None:
+    """An article loaded with raised limits (--max-actions...) must rebuild."""
+    with Store(store_copy, write=False) as store:
+        facts = stored_document(store, IRIS, ARTICLE_ID)
+    assert facts is not None and facts.text == EXAMPLE.read_text(encoding="utf-8")
+    assert facts.limits.actions > 10**9 and facts.limits.about_depth > 10**9
+    assert facts.limits.file_bytes > 10**12

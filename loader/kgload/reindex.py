@@ -23,6 +23,7 @@ pipeline on it again, in one of two ways:
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,10 @@ import pyoxigraph as ox
 
 from .backup import swap_in
 from .commit import remove
-from .errors import InputRejected
-from .facts import FactsFile, parse_bytes
+from .errors import InputRejected, KgloadError
+from .facts import FactsFile, Limits, parse_bytes
 from .mapping import Iris
-from .model import stale_articles
+from .model import model_status, stale_articles
 from .outcomes import LoadReport, Outcome, _Timer
 from .pipeline import Documents, load_documents
 from .store import Store
@@ -66,6 +67,10 @@ def stored_document(store: Store, iris: Iris, article_id: str) -> FactsFile | No
     as_json = store.value(graph, article, KG.sourceFormat) == "json"
     line = store.value(graph, article, KG.sourceLine)
     facts = parse_bytes(text.encode("utf-8"), name=name, as_json=as_json)
+    # the article was within the limits of the load that stored it, which may have been
+    # raised (--max-actions...): the rebuild does not judge its size again
+    facts.limits = Limits(file_bytes=sys.maxsize, actions=sys.maxsize,
+                          about_depth=sys.maxsize)
     if line is not None:
         facts.line = int(line)
         facts.positions = {k: (at + facts.line - 1, column)
@@ -129,6 +134,8 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
     leftover = store.path.with_name(store.path.name + ".replaced")
     if leftover.exists():  # an earlier swap that was not cleaned up
         shutil.rmtree(leftover)
+    if staging.exists() and not _current(staging, iris):
+        shutil.rmtree(staging)  # built by another model: a fresh bulk load is faster
     ids = [aid for aid, _ in found]
     with Store(staging, write=True) as new:
         report = load_documents(new, _sources(store, iris, ids), iris, reasoner=reasoner,
@@ -141,6 +148,15 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
     store.close_database()  # the lock stays held
     replaced = swap_in(store.path, staging)
     return ReindexReport(stale, report, replaced=replaced)
+
+
+def _current(staging: Path, iris: Iris) -> bool:
+    """Whether what an interrupted rebuild left was built by the running model."""
+    try:
+        with Store(staging, write=True) as built:
+            return model_status(built, iris).stale == 0
+    except KgloadError:  # not a store any more (damaged, half made): start again
+        return False
 
 
 def finish(report: ReindexReport) -> None:
