@@ -3,6 +3,7 @@
 
     python benchmarks/export_bench.py [--seed-articles 100] [--sizes 1000,10000]
                                       [--out DIR] [--timeout S] [--max-memory-gb G]
+                                      [--formats nquads,turtle] [--keep] [--reuse]
 
 Both commands must run in bounded memory: what they hold must not grow with the store.
 The script builds the stores cheaply instead of loading every article: it generates and
@@ -20,6 +21,9 @@ above that scan, kgload's own share.
 
 Everything is written under ``--out`` (default: a new temporary folder, removed at the
 end unless ``--keep``); at the default sizes it needs about 15 GB of disk and 30 min.
+``--reuse`` measures the stores an earlier ``--keep`` run left in ``--out`` instead of
+building them again (a before/after comparison of one change on the same stores; an
+export's cost depends on the store, e.g. on how many triples several graphs hold).
 """
 
 from __future__ import annotations
@@ -141,12 +145,17 @@ def main() -> int:
                         help="comma-separated store sizes in articles (default 1000,10000)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the stores and dumps")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the stores a --keep run left in --out (no import)")
     parser.add_argument("--timeout", type=float, default=3600, help="per command, seconds")
     parser.add_argument("--max-memory-gb", type=float, default=8.0,
                         help="address-space limit of each measured command")
     parser.add_argument("--formats", default="nquads,turtle",
                         help="export formats to measure (default nquads,turtle)")
     args = parser.parse_args()
+    if args.reuse and args.out is None:
+        parser.error("--reuse needs the --out folder of an earlier --keep run")
+    args.keep = args.keep or args.reuse
     sizes = sorted(int(s) for s in args.sizes.split(","))
     out = args.out or Path(tempfile.mkdtemp(prefix="kgload-export-bench-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -154,26 +163,33 @@ def main() -> int:
     rows: list[dict[str, float]] = []
     formats = [f for f in args.formats.split(",") if f]
     try:
-        seed = seed_dump(out, args.seed_articles, args.timeout)
         stores = []
         for size in sizes:  # first import and open every store, then export each format
             dump, store = out / f"dump-{size}.nq", out / f"store-{size}"
-            size, quads = replicate(seed, size, dump)
-            shutil.rmtree(store, ignore_errors=True)
-            _say(f"{size} articles: importing {quads} quads")
-            imported = measure([_kgload(), "-q", "--store", str(store), "import", str(dump)],
-                               **limits)
+            if args.reuse:
+                if not store.is_dir():
+                    raise SystemExit(f"--reuse: no {store} (run with --keep --out {out})")
+                counted = subprocess.run([sys.executable, "-c", SCAN, str(store)], check=True,
+                                         capture_output=True, text=True, timeout=args.timeout)
+                row: dict[str, float] = {"articles": size, "quads": int(counted.stdout)}
+                _say(f"{size} articles: reusing {store} ({row['quads']:.0f} quads)")
+            else:
+                size, quads = replicate(seed_dump(out, args.seed_articles, args.timeout),
+                                        size, dump)
+                shutil.rmtree(store, ignore_errors=True)
+                _say(f"{size} articles: importing {quads} quads")
+                imported = measure([_kgload(), "-q", "--store", str(store), "import",
+                                    str(dump)], **limits)
+                row = {"articles": size, "quads": quads, "dump_mb": dump.stat().st_size / 2**20,
+                       "import_mb": imported.peak_mb, "import_s": imported.seconds}
+                dump.unlink()
             opened = measure([_kgload(), "-q", "--store", str(store), "sparql", "ASK {}"],
                              **limits)
             _say(f"{size} articles: reading every quad with pyoxigraph alone")
             scanned = measure([sys.executable, "-c", SCAN, str(store)], **limits)
-            rows.append({"articles": size, "quads": quads,
-                         "dump_mb": dump.stat().st_size / 2**20,
-                         "import_mb": imported.peak_mb, "import_s": imported.seconds,
-                         "open_mb": opened.peak_mb, "scan_mb": scanned.peak_mb,
-                         "scan_s": scanned.seconds})
+            rows.append(row | {"open_mb": opened.peak_mb, "scan_mb": scanned.peak_mb,
+                               "scan_s": scanned.seconds})
             stores.append(store)
-            dump.unlink()
             _say(json.dumps(rows[-1]))
         for fmt in formats:
             for row, store in zip(rows, stores, strict=True):
