@@ -7,7 +7,9 @@ caller how many triples came from the default graph, so that it can say so).
 
 Both directions stream: an export reads the store quad by quad into pyoxigraph's
 serializer, and an import parses the dump twice (a strict check that writes nothing, then
-the write in batches), so memory does not grow with the size of the store or the dump.
+the write in batches), so memory does not grow with the size of the store or the dump;
+the one exception is the graph formats' filter of the triples written (``_union``), 1.5 MB
+per million quads in the store.
 """
 
 from __future__ import annotations
@@ -192,11 +194,11 @@ class _Written:
     _MAX_WORDS = 2**23  # 64 MB
 
     def __init__(self, expected: int) -> None:
-        pick = random.Random(self._BITS)  # any fixed patterns do: only speed depends on them
+        pick = random.Random(0)  # any fixed patterns do: only the speed depends on them
         self._patterns = array("Q", (sum(1 << b for b in pick.sample(range(64), self._BITS))
                                      for _ in range(1 << self._PATTERN_BITS)))
-        self._words = array("Q", bytes(8 * min(self._MAX_WORDS, max(
-            1, expected * self._BITS_PER_TRIPLE // 64))))
+        size = min(self._MAX_WORDS, max(1, expected * self._BITS_PER_TRIPLE // 64))
+        self._words = array("Q", [0]) * size  # no temporary of the array's size
 
     def add(self, triple: object) -> bool:
         h = hash(triple) & 0xFFFF_FFFF_FFFF_FFFF
