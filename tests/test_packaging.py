@@ -59,4 +59,4 @@ def test_installed_wheel_runs_from_another_directory(wheel: Path, tmp_path: Path
     result = subprocess.run([sys.executable, "-c", code, str(example)], cwd=elsewhere, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert "1 valid, 0 rejected." in result.stderr
+    assert "1 valid, 0 rejected." in result.stdout  # the verdict is the result: stdout
