@@ -379,3 +379,22 @@ def test_a_stored_document_is_not_judged_by_the_default_limits_again(store_copy:
     assert facts is not None and facts.text == EXAMPLE.read_text(encoding="utf-8")
     assert facts.limits.actions > 10**9 and facts.limits.about_depth > 10**9
     assert facts.limits.file_bytes > 10**12
+
+
+def test_the_library_installs_no_signal_handler(tmp_path: Path, jsonl: Path) -> None:
+    """A load, a reindex and a rebuild leave SIGINT to the caller (the CLI installs its
+    own); a ``stop`` callable ends them between articles."""
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    seen: list[object] = []
+
+    def watch(outcome: object) -> None:
+        seen.append(signal.getsignal(signal.SIGINT))
+
+    path = tmp_path / "store"
+    with Store(path, write=True) as store:
+        report = load(store, [jsonl, EXAMPLE], IRIS, on_outcome=watch, stop=lambda: bool(seen))
+        assert report.interrupted and len(report.outcomes) < 3
+        reindex(store, IRIS, everything=True, on_outcome=watch)
+    assert seen and all(handler is before for handler in seen)

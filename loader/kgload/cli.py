@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 import textwrap
+import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -216,6 +218,32 @@ def _note_recovery(ctx: click.Context, store: Any) -> None:
              level=-1)
 
 
+@contextmanager
+def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C during a load finishes the article in hand, then stops between articles.
+
+    A KeyboardInterrupt raised in the middle of an article could land just after its
+    commit and before it is reported; deferring it keeps the report exact. A second
+    Ctrl-C stops at once (nothing half-written: a batch is journaled, a reload is one
+    atomic update). The handler is the CLI's: the library only reads the flag.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    hits: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        hits.append(signum)
+        if len(hits) > 1:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield lambda: bool(hits)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _finding_lines(findings: list[Finding]) -> str:
     return "\n".join("  " + f.format() for f in findings)
 
@@ -294,10 +322,12 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
     with _open(ctx, write=True) as store:
         with _Progress(ctx, paths, "loading") as progress:
             _note_recovery(ctx, store)
-            report = run_load(store, paths, _obj(ctx)["iris"], force=force,
-                              reasoner=reasoner, on_outcome=progress.outcome,
-                              batch_quads=batch_quads, batch_seconds=batch_seconds, jobs=jobs,
-                              limits=_limits(max_file_size, max_actions, max_about_depth))
+            with _deferred_interrupt() as stop:
+                report = run_load(store, paths, _obj(ctx)["iris"], force=force,
+                                  reasoner=reasoner, on_outcome=progress.outcome,
+                                  batch_quads=batch_quads, batch_seconds=batch_seconds,
+                                  jobs=jobs, stop=stop,
+                                  limits=_limits(max_file_size, max_actions, max_about_depth))
         written = sum(o.asserted + o.inferred for o in report.outcomes
                       if o.status in ("loaded", "reloaded"))
         if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER
@@ -462,13 +492,15 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
                else "in place")
         _say(ctx, f"rebuilding {count:,} of {status.articles:,} articles {how}")
         total = status.articles if whole else count
-        with _Progress(ctx, (), "reindexing", total=total) as progress:
+        with _Progress(ctx, (), "reindexing", total=total) as progress, \
+                _deferred_interrupt() as stop:
             if whole:
                 report = rebuild(store, iris, reasoner=reasoner, jobs=jobs,
-                                 on_outcome=progress.outcome)
+                                 on_outcome=progress.outcome, stop=stop)
             else:
                 report = run_reindex(store, iris, reasoner=reasoner, jobs=jobs,
-                                     on_outcome=progress.outcome, everything=everything)
+                                     on_outcome=progress.outcome, everything=everything,
+                                     stop=stop)
     finish(report)
     load = report.load
     parts = [f"{report.rebuilt:,} rebuilt", f"{len(load.rejected)} rejected"]

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import logging
 import re
-import signal
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
 from pathlib import Path
 
 from rdflib import RDF, Graph, Literal, URIRef
@@ -303,6 +300,7 @@ def load(
     batch_seconds: float = 2.0,
     jobs: int = 1,
     limits: Limits | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> LoadReport:
     """Load facts files into an open (writable) store; every article is whole or absent.
 
@@ -311,6 +309,9 @@ def load(
     replaced in one atomic update. ``on_outcome`` hears of an article once it is committed.
     With ``jobs`` > 1, articles are prepared in that many processes (see ``workers``);
     ``limits`` (see :class:`kgload.facts.Limits`) travel there with each parsed file.
+    ``stop`` is asked between articles: when it says true, the load finishes the
+    articles in hand and ends (``report.interrupted``). The library installs no signal
+    handler; the CLI's Ctrl-C sets what ``stop`` reads.
     """
     def inputs(report: LoadReport, timer: _Timer) -> Iterator[tuple[Path, Documents]]:
         for path, refused in expand_paths(paths):
@@ -320,7 +321,7 @@ def load(
 
     return load_documents(store, inputs, iris, force=force, reasoner=reasoner,
                           on_outcome=on_outcome, batch_quads=batch_quads,
-                          batch_seconds=batch_seconds, jobs=jobs)
+                          batch_seconds=batch_seconds, jobs=jobs, stop=stop)
 
 
 Documents = Iterable[FactsFile | InputRejected]
@@ -337,6 +338,7 @@ def load_documents(
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
     jobs: int = 1,
+    stop: Callable[[], bool] | None = None,
 ) -> LoadReport:
     """:func:`load` of the documents that ``inputs(report, timer)`` gives, per input path."""
     iris = iris or Iris()
@@ -369,7 +371,8 @@ def load_documents(
             window.popleft()
             commit(writer, facts, stored, future.result(), report)
 
-    with _deferred_interrupt() as interrupted, preparer(jobs, iris, reasoner) as workers:
+    interrupted = stop or (lambda: False)
+    with preparer(jobs, iris, reasoner) as workers:
         try:
             for path, documents in inputs(report, timer):
                 for document in documents:
@@ -392,29 +395,3 @@ def load_documents(
             writer.flush()
         report.interrupted = report.interrupted or interrupted()
     return report
-
-
-@contextmanager
-def _deferred_interrupt() -> Iterator[Callable[[], bool]]:
-    """Ctrl-C during a load finishes the article in hand, then stops between articles.
-
-    A KeyboardInterrupt raised in the middle of an article could land just after its
-    commit and before it is reported; deferring it keeps the report exact. A second
-    Ctrl-C stops at once (nothing half-written: each commit is one atomic update).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield lambda: False
-        return
-    hits: list[int] = []
-
-    def handler(signum: int, frame: object) -> None:
-        hits.append(signum)
-        if len(hits) > 1:
-            raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield lambda: bool(hits)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-

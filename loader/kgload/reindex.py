@@ -83,7 +83,8 @@ def stored_document(store: Store, iris: Iris, article_id: str) -> FactsFile | No
 
 def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", jobs: int = 1,
             on_outcome: Callable[[Outcome], None] | None = None,
-            everything: bool = False) -> ReindexReport:
+            everything: bool = False, stop: Callable[[], bool] | None = None
+            ) -> ReindexReport:
     """Rebuild the store's stale articles (``everything``: every article) in load order."""
     iris = iris or Iris()
     found = stale_articles(store, iris, every=everything)
@@ -91,7 +92,7 @@ def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", j
     todo = [aid for aid, has_source in found if has_source]
 
     report = load_documents(store, _sources(store, iris, todo), iris, force=True,
-                            reasoner=reasoner, on_outcome=on_outcome, jobs=jobs)
+                            reasoner=reasoner, on_outcome=on_outcome, jobs=jobs, stop=stop)
     return ReindexReport(len(found), report, without)
 
 
@@ -116,7 +117,8 @@ def _sources(store: Store, iris: Iris, ids: list[str]
 
 def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
             jobs: int = 1, on_outcome: Callable[[Outcome], None] | None = None,
-            batch_quads: int = 100_000) -> ReindexReport:
+            batch_quads: int = 100_000, stop: Callable[[], bool] | None = None
+            ) -> ReindexReport:
     """Every article of the open (writable) store rebuilt into a new store that replaces it.
 
     Nothing is replaced when an article has no stored document, when the new model
@@ -139,7 +141,8 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
     ids = [aid for aid, _ in found]
     with Store(staging, write=True) as new:
         report = load_documents(new, _sources(store, iris, ids), iris, reasoner=reasoner,
-                                on_outcome=on_outcome, jobs=jobs, batch_quads=batch_quads)
+                                on_outcome=on_outcome, jobs=jobs, batch_quads=batch_quads,
+                                stop=stop)
         if report.rejected or report.interrupted:
             return ReindexReport(stale, report)
         for aid in sorted(new.article_ids() - set(ids)):  # removed since an earlier run

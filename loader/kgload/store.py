@@ -4,9 +4,12 @@ pyoxigraph refuses a second writer on the same directory but says reading while 
 process writes is undefined; kgload coordinates at its own level with ``flock`` on
 ``kgload.lock`` inside the store directory: any number of readers, or one writer.
 
-Every change to an article is one SPARQL update (``DROP SILENT GRAPH`` for each of its
-graphs, then ``INSERT DATA``), which pyoxigraph applies atomically: an article is in the
-store whole or not at all, even if the process dies mid-write.
+An article is in the store whole or not at all, even if the process dies mid-write: a
+reloaded or removed article is one SPARQL update (``DROP SILENT GRAPH`` for each of its
+graphs, then ``INSERT DATA``), which pyoxigraph applies atomically; new articles and
+imports go in bulk batches (:meth:`Store.bulk_write`), which pyoxigraph does not make
+atomic, so the graphs of a batch are named in a journal first and the next open drops
+them if the batch did not finish (:meth:`Store._recover`).
 
 A directory is a kgload store if it holds ``kgload.lock`` or Oxigraph's database files
 (``CURRENT`` and a ``MANIFEST-*``); a store whose lock file was deleted gets a new one
