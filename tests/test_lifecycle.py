@@ -54,6 +54,14 @@ def _all_quads(path: Path) -> set[str]:
     return {str(q) for q in store}
 
 
+class _Crash(Exception):
+    """A crash right after the first article is committed (raised by its callback)."""
+
+
+def _crash(outcome: object) -> None:
+    raise _Crash
+
+
 @pytest.fixture
 def jsonl(tmp_path: Path) -> Path:
     """Two articles on lines 2 and 3 of a JSON Lines file (line 1 is blank)."""
@@ -169,15 +177,8 @@ def test_an_interrupted_reindex_resumes_where_it_stopped(tmp_path: Path, jsonl: 
     with Store(path, write=True) as store:
         load(store, [jsonl, EXAMPLE], IRIS)
     _make_stale(path)
-
-    class Crash(Exception):
-        pass
-
-    def crash_after_first(outcome: object) -> None:
-        raise Crash
-
-    with Store(path, write=True) as store, pytest.raises(Crash):
-        reindex(store, IRIS, on_outcome=crash_after_first)
+    with Store(path, write=True) as store, pytest.raises(_Crash):
+        reindex(store, IRIS, on_outcome=_crash)
     with Store(path, write=True) as store:
         assert model_status(store, IRIS).stale == 2  # the first is rebuilt, whole
         report = reindex(store, IRIS)
@@ -320,15 +321,8 @@ def test_an_interrupted_rebuild_goes_on_from_what_it_built(tmp_path: Path, jsonl
         load(store, [jsonl, EXAMPLE], IRIS)
     fresh = _article_quads(path, ARTICLE_ID)
     _make_stale(path)
-
-    class Crash(Exception):
-        pass
-
-    def crash(outcome: object) -> None:
-        raise Crash
-
-    with Store(path, write=True) as store, pytest.raises(Crash):
-        rebuild(store, IRIS, on_outcome=crash, batch_quads=1)  # one article per batch
+    with Store(path, write=True) as store, pytest.raises(_Crash):
+        rebuild(store, IRIS, on_outcome=_crash, batch_quads=1)  # one article per batch
     assert (tmp_path / "store.reindex").exists()
     with Store(path, write=True) as store:
         assert model_status(store, IRIS).stale == 3  # the store itself is untouched
