@@ -540,13 +540,12 @@ def backup(ctx: click.Context, target: Path) -> None:
     """Copy the whole store into the new folder TARGET (restore it with `kgload restore`).
 
     Every graph is kept (the default graph, the articles' provenance and source
-    documents, the store's format), with a manifest of checksums. Loads wait while it
-    runs; queries go on.
+    documents, the store's format), with a manifest of checksums. Queries go on while
+    it runs; a load waits for it with --wait, or says the store is busy.
     """
     from .backup import backup as run_backup
 
-    with _open(ctx, write=False) as store:
-        _note_recovery(ctx, store)
+    with _open(ctx, write=False) as store:  # which says what its opening repaired
         info = run_backup(store, target, _obj(ctx)["iris"])
     _say(ctx, f"backed up {info.articles:,} articles ({info.size / 2**20:,.1f} MiB in "
          f"{info.files} files) into {info.path}")

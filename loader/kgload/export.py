@@ -98,8 +98,7 @@ def select_graphs(store: Store, iris: Iris, *, article: str | None, inferred: bo
     if not inferred:  # by IRI, not by suffix: an article may be named "inferred"
         names = [n for n in names if not _is_inferred(n, iris)]
     if not background:
-        names = [n for n in names if n not in (iris.ontology_graph, iris.registry_graph,
-                                               iris.registry_inferred_graph)]
+        names = [n for n in names if n not in iris.background_graphs]
     return names
 
 

@@ -114,6 +114,11 @@ class Iris:
         return self._mint("graph", "claims")
 
     @property
+    def background_graphs(self) -> list[URIRef]:
+        """The ontology and the registry (with its inferences), written by every load."""
+        return [self.ontology_graph, self.registry_graph, self.registry_inferred_graph]
+
+    @property
     def shared_graphs(self) -> list[URIRef]:
         return [self.entities_graph, self.entities_inferred_graph, self.claims_graph]
 

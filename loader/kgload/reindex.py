@@ -46,7 +46,6 @@ from .vocab import KG
 class ReindexReport:
     """What a reindex did: the load report of the rebuilt articles, and what it could not."""
 
-    stale: int  # stale articles found
     load: LoadReport
     without_source: list[str] = field(default_factory=list)  # ids it cannot rebuild
     replaced: Path | None = None  # rebuild: the old store's folder, to delete once closed
@@ -93,7 +92,7 @@ def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", j
 
     report = load_documents(store, _sources(store, iris, todo), iris, force=True,
                             reasoner=reasoner, on_outcome=on_outcome, jobs=jobs, stop=stop)
-    return ReindexReport(len(found), report, without)
+    return ReindexReport(report, without)
 
 
 def _sources(store: Store, iris: Iris, ids: list[str]
@@ -129,9 +128,8 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
     iris = iris or Iris()
     found = stale_articles(store, iris, every=True)
     without = [aid for aid, has_source in found if not has_source]
-    stale = len(stale_articles(store, iris))
     if without:
-        return ReindexReport(stale, LoadReport(), without)
+        return ReindexReport(LoadReport(), without)
     staging = store.path.with_name(store.path.name + ".reindex")
     leftover = store.path.with_name(store.path.name + ".replaced")
     if leftover.exists():  # an earlier swap that was not cleaned up
@@ -144,13 +142,13 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
                                 on_outcome=on_outcome, jobs=jobs, batch_quads=batch_quads,
                                 stop=stop)
         if report.rejected or report.interrupted:
-            return ReindexReport(stale, report)
+            return ReindexReport(report)
         for aid in sorted(new.article_ids() - set(ids)):  # removed since an earlier run
             remove(new, aid, iris)
         _copy_foreign_graphs(store, new, iris)
     store.close_database()  # the lock stays held
     replaced = swap_in(store.path, staging)
-    return ReindexReport(stale, report, replaced=replaced)
+    return ReindexReport(report, replaced=replaced)
 
 
 def _current(staging: Path, iris: Iris) -> bool:
@@ -172,8 +170,7 @@ def _made_by_kgload(iris: Iris, name: str) -> bool:
     """A graph that a load writes (an article's, the shared and background ones)."""
     if iris.article_id_of_graph(name) is not None:
         return True
-    return name in {str(g) for g in (*iris.shared_graphs, iris.ontology_graph,
-                                      iris.registry_graph, iris.registry_inferred_graph,
+    return name in {str(g) for g in (*iris.shared_graphs, *iris.background_graphs,
                                       iris.store_graph)}
 
 
