@@ -109,7 +109,7 @@ def _kgload_cli() -> str:
 
 def phase_load(spec: Spec) -> dict[str, Any]:
     """Load a corpus into a fresh store through the library."""
-    from kgload.mapping import Iris
+    from kgload.iris import Iris
     from kgload.pipeline import STAGES, load
     from kgload.store import Store
 
@@ -233,11 +233,12 @@ def phase_baseline(spec: Spec) -> dict[str, Any]:
     """
     import pyshacl  # noqa: F401 - imported before timing (kgload's load imports it too)
 
+    from kgload.background import background
     from kgload.check import check_facts
     from kgload.facts import read_file
-    from kgload.mapping import Iris, map_article
+    from kgload.iris import Iris
+    from kgload.mapping import map_article
     from kgload.ontology import ontology_graph, shapes_graph
-    from kgload.reasoning import background
     from kgload.registry import load_registry
 
     files = _article_files(Path(spec["corpus"]))
@@ -294,11 +295,13 @@ def phase_baseline(spec: Spec) -> dict[str, Any]:
 
 def phase_reasoning(spec: Spec) -> dict[str, Any]:
     """owlrl (the reference) and the fast reasoner on the same mapped articles."""
+    from kgload.background import background
     from kgload.check import check_facts
     from kgload.facts import read_file
     from kgload.fastreason import FallBack, infer_fast
-    from kgload.mapping import Iris, map_article
-    from kgload.reasoning import background, infer
+    from kgload.iris import Iris
+    from kgload.mapping import map_article
+    from kgload.reasoning import infer
     from kgload.registry import load_registry
 
     files = _article_files(Path(spec["corpus"]))
@@ -360,7 +363,7 @@ def phase_reasoning(spec: Spec) -> dict[str, Any]:
 def phase_export(spec: Spec) -> dict[str, Any]:
     """The loaded store as N-Quads, with kgload's own exporter."""
     from kgload.export import RdfFormat, export
-    from kgload.mapping import Iris
+    from kgload.iris import Iris
     from kgload.store import Store
 
     started = time.perf_counter()
@@ -396,9 +399,9 @@ def phase_incremental(spec: Spec) -> dict[str, Any]:
     it afterwards (untimed), so both stores stay as they were. The order of the two stores
     alternates between repetitions.
     """
-    from kgload.mapping import Iris
+    from kgload.background import background
+    from kgload.iris import Iris
     from kgload.pipeline import ensure_background, load, remove
-    from kgload.reasoning import background
     from kgload.store import Store
 
     iris = Iris()

@@ -49,7 +49,8 @@ def union_conforms(store_path: Path, max_results: int) -> bool:
     from rdflib.namespace import SH
 
     from kgload.ontology import shapes_graph
-    from kgload.store import Store, from_ox
+    from kgload.store import Store
+    from kgload.terms import from_ox
 
     started = time.perf_counter()
     union = Graph()

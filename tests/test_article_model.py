@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from rdflib import Graph
 
+from kgload.background import background
 from kgload.facts import read_file
-from kgload.mapping import Iris
-from kgload.pipeline import prepare
-from kgload.reasoning import background
+from kgload.iris import Iris
+from kgload.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "colombia-eln.yaml"

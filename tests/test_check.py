@@ -24,8 +24,10 @@ from kgload.check import CheckedFacts, check_facts, check_schema
 from kgload.dates import DateError, TimeSpan
 from kgload.errors import Finding, InputRejected
 from kgload.facts import FactsFile, parse_bytes, read_file
-from kgload.mapping import Iris, map_article
-from kgload.pipeline import Outcome, Prepared, prepare, validate_paths
+from kgload.iris import Iris
+from kgload.mapping import map_article
+from kgload.pipeline import Outcome, Prepared, validate_paths
+from kgload.prepare import prepare
 from kgload.registry import load_registry
 from kgload.vocab import KG
 

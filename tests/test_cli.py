@@ -180,7 +180,7 @@ def test_load_then_load_again(cli: CliRun, tmp_path: Path) -> None:
 def test_force_reloads(cli: CliRun, store_copy: Path) -> None:
     import pyoxigraph as ox
 
-    from kgload.mapping import Iris
+    from kgload.iris import Iris
 
     before = cli("articles", "--format", "json", store=store_copy)
     [old] = json.loads(before.stdout)

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ARTICLE_ID, CliRun
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.store import Store
 
 IRIS = Iris()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTICLE_ID, EXAMPLE, invoke, nquads
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.store import Store
 
 IRIS = Iris()

@@ -14,12 +14,12 @@ import pytest
 from rdflib import Graph
 
 from conftest import BASE, KG, facts_yaml, invoke, nquads
+from kgload.background import background
 from kgload.entities import EntityIndex
 from kgload.errors import Refused
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.ontology import shapes_graph
 from kgload.pipeline import load, remove
-from kgload.reasoning import background
 from kgload.store import Store
 
 IRIS = Iris()

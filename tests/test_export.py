@@ -401,7 +401,7 @@ def _export_in_process(path: Path, fmt: str) -> tuple[bytes, int, set[ox.Triple]
 
     from kgload.export import RdfFormat
     from kgload.export import export as run_export
-    from kgload.mapping import Iris
+    from kgload.iris import Iris
 
     class Lookups(_Reads):
         def __init__(self, real: ox.Store) -> None:
@@ -513,7 +513,7 @@ def test_export_writes_before_it_has_read_the_whole_store(
         example_store: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
     from kgload.export import RdfFormat
     from kgload.export import export as run_export
-    from kgload.mapping import Iris
+    from kgload.iris import Iris
 
     with Store(example_store, write=False) as store:
         total = len(store.ox)

@@ -15,11 +15,13 @@ import pytest
 from rdflib import OWL, RDF, BNode, Graph, URIRef
 from rdflib.collection import Collection
 
+from kgload.background import Background, background
 from kgload.check import check_facts
 from kgload.facts import parse_bytes, read_file
 from kgload.fastreason import FallBack, compiled_for, infer_fast
-from kgload.mapping import Iris, map_article
-from kgload.reasoning import Background, background, infer
+from kgload.iris import Iris
+from kgload.mapping import map_article
+from kgload.reasoning import infer
 from kgload.registry import load_registry
 from kgload.vocab import KG_IRI
 
@@ -99,7 +101,7 @@ def _with_property_chain() -> tuple[Background, URIRef]:
 
 
 def test_an_ontology_the_tables_cannot_express_goes_to_owlrl() -> None:
-    from kgload.pipeline import reason
+    from kgload.reasoning import reason
 
     bg, chain = _with_property_chain()
     assert any("propertyChainAxiom" in item for item in compiled_for(bg).unsupported)
@@ -131,7 +133,7 @@ def test_two_values_of_a_functional_property_go_to_owlrl() -> None:
 
 
 def test_the_pipeline_falls_back_and_still_answers() -> None:
-    from kgload.pipeline import reason
+    from kgload.reasoning import reason
 
     graph = _mapped(raw=CHAINS)
     graph.add((URIRef(IRIS.entity("gang")), OWL.sameAs, URIRef(IRIS.entity("gang2"))))

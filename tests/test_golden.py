@@ -14,8 +14,8 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kgload.facts import read_file
-from kgload.mapping import Iris
-from kgload.pipeline import prepare
+from kgload.iris import Iris
+from kgload.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

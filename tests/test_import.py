@@ -12,7 +12,7 @@ import pytest
 from conftest import ARTICLE_ID, BASE, KG, invoke
 from kgload.errors import StoreError
 from kgload.export import STAGING_PREFIX, RdfFormat, import_dump
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.store import JOURNAL_NAME, Store
 
 IRIS = Iris(BASE)

@@ -57,8 +57,8 @@ def test_a_feed_line_gives_the_same_graph_as_the_yaml_file(tmp_path: Path) -> No
     from rdflib.compare import isomorphic
 
     from kgload.facts import read_documents, read_file
-    from kgload.mapping import Iris
-    from kgload.pipeline import prepare
+    from kgload.iris import Iris
+    from kgload.prepare import prepare
 
     data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     feed = tmp_path / "one.jsonl"

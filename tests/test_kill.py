@@ -21,13 +21,15 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
+from kgload.background import background
 from kgload.dates import TimeSpan
 from kgload.entities import EntityIndex, claim_links
 from kgload.facts import read_file
-from kgload.mapping import Iris, sort_key
-from kgload.pipeline import prepare
-from kgload.reasoning import background
-from kgload.store import Store, to_ox
+from kgload.iris import Iris
+from kgload.mapping import sort_key
+from kgload.prepare import prepare
+from kgload.store import Store
+from kgload.terms import to_ox
 from kgload.vocab import KG
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ from conftest import ARTICLE_ID, BASE, EXAMPLE, KG, CliRun
 from kgload import model
 from kgload.backup import MANIFEST
 from kgload.facts import read_file
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.model import STORE_FORMAT, model_digest, model_status
 from kgload.pipeline import load
 from kgload.reindex import finish, rebuild, reindex, stored_document

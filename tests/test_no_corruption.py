@@ -24,7 +24,7 @@ from conftest import ARTICLE_ID, EXAMPLE, ROOT, facts_yaml, invoke, nquads
 from kgload.check import check_facts
 from kgload.errors import InputRejected
 from kgload.facts import parse_bytes
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.registry import load_registry
 
 BAD = ROOT / "tests" / "fixtures" / "bad"

@@ -125,8 +125,8 @@ def test_schema_accepts_the_example_and_refuses_what_breaks_it() -> None:
 def test_reasoning_states_nothing_about_the_vocabularies_it_aligns_with() -> None:
     """owlrl says sem:Event rdfs:subClassOf sem:Event once the ontology declares sem:Event:
     vocabulary statements, not facts; the registry's inferred graph must not hold them."""
-    from kgload.mapping import Iris
-    from kgload.reasoning import background
+    from kgload.background import background
+    from kgload.iris import Iris
 
     aligned = ("http://semanticweb.cs.vu.nl/2009/11/sem/", "http://www.w3.org/ns/prov#",
                "http://www.w3.org/ns/org#", "https://schema.org/", "http://purl.org/dc/terms/",

@@ -20,11 +20,11 @@ import pytest
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, URIRef
 from rdflib.collection import Collection
 
+from kgload.background import background
 from kgload.facts import read_file
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.ontology import ontology_graph
-from kgload.pipeline import prepare
-from kgload.reasoning import background
+from kgload.prepare import prepare
 from kgload.vocab import KG_IRI
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -42,9 +42,10 @@ from kgload.check import check_facts
 from kgload.errors import Finding, InputRejected
 from kgload.export import RdfFormat, export, import_dump
 from kgload.facts import parse_bytes
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.ontology import action_types, actor_types
-from kgload.pipeline import load, prepare
+from kgload.pipeline import load
+from kgload.prepare import prepare
 from kgload.registry import load_registry
 from kgload.store import Store
 

@@ -19,7 +19,7 @@ import yaml
 
 from conftest import ARTICLE_ID, BASE, EXAMPLE, KG, CliRun, invoke
 from kgload.errors import UsageError
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.queries import (
     bind,
     get_query,

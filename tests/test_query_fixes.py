@@ -22,7 +22,7 @@ from kgload.contracts import (
     list_columns,
 )
 from kgload.errors import UsageError
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.pipeline import load
 from kgload.queries import bind, check_values, get_query, load_queries, parse_query_file, run
 from kgload.store import Store

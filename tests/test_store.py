@@ -15,7 +15,7 @@ import kgload.cli
 import kgload.store
 from conftest import ARTICLE_ID, EXAMPLE, KG, CliRun, nquads
 from kgload.errors import StoreBusy, StoreError
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.ontology import ontology_version, shapes_version
 from kgload.pipeline import load
 from kgload.store import Store, replace_graphs_update

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from kgload.mapping import Iris
+from kgload.iris import Iris
 from kgload.store import Store
 from kgload.workers import preparer
 

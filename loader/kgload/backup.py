@@ -26,7 +26,7 @@ from typing import Any
 
 from . import __version__
 from .errors import StoreError, UsageError
-from .mapping import Iris
+from .iris import Iris
 from .model import model_status
 from .store import LOCK_NAME, Store
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 
 from .entities import IDENTIFYING
-from .mapping import Iris
+from .iris import Iris
 from .store import Store
 from .vocab import KG, KG_IRI
 

@@ -132,7 +132,7 @@ def main(ctx: click.Context, store_path: Path, base_iri: str | None, wait: bool,
       kgload query who-threatened-whom
       kgload export --format turtle -o graph.ttl
     """
-    from .mapping import DEFAULT_BASE_IRI, Iris
+    from .iris import DEFAULT_BASE_IRI, Iris
 
     verbosity = -1 if quiet else verbose
     _log_levels(verbosity)
@@ -317,6 +317,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
     article is in the store whole or not at all, even if the process is killed. Rejected
     files are reported with file, line, column and fact; the other files still load.
     """
+    from .outcomes import Status
     from .pipeline import load as run_load
 
     with _open(ctx, write=True) as store:
@@ -329,11 +330,11 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
                                   jobs=jobs, stop=stop,
                                   limits=_limits(max_file_size, max_actions, max_about_depth))
         written = sum(o.asserted + o.inferred for o in report.outcomes
-                      if o.status in ("loaded", "reloaded"))
+                      if o.status in (Status.LOADED, Status.RELOADED))
         if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER
                                 and not report.interrupted):
             _compact(ctx, store, f"{written:,} triples written")
-    _summary(ctx, report, "loaded")
+    _summary(ctx, report, Status.LOADED)
     if report.interrupted:
         _say(ctx, "interrupted: the articles listed above as loaded are committed; "
              "nothing of the article in progress was written", level=-1)
@@ -360,6 +361,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
     Runs every stage of `load` except the commit: format, references, dates, reasoning
     (inconsistencies) and SHACL shapes.
     """
+    from .outcomes import Status
     from .pipeline import validate_paths
 
     limits = _limits(max_file_size, max_actions, max_about_depth)
@@ -375,7 +377,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
         with _Progress(ctx, paths, "validating") as progress:
             report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome,
                                     reasoner=reasoner, limits=limits)
-        _summary(ctx, report, "valid", result=True)
+        _summary(ctx, report, Status.VALID, result=True)
     if report.rejected:
         ctx.exit(int(ExitCode.REJECTED))
 
@@ -408,12 +410,14 @@ class _Progress:
             click.echo("", err=True)
 
     def outcome(self, outcome: Any) -> None:
-        if outcome.status == "rejected":
+        from .outcomes import Status
+
+        if outcome.status is Status.REJECTED:
             click.echo(f"rejected {outcome.source}:\n{_finding_lines(outcome.findings)}",
                        err=True)
         elif self.bar is None:
-            detail = (f" ({outcome.asserted} asserted, {outcome.inferred} inferred triples)"
-                      if outcome.status != "unchanged" else " (nothing to do; --force reloads)")
+            detail = (" (nothing to do; --force reloads)" if outcome.status is Status.UNCHANGED
+                      else f" ({outcome.asserted} asserted, {outcome.inferred} inferred triples)")
             _say(self.ctx, f"{outcome.status} {outcome.article_id} from {outcome.source}{detail}")
         for note in getattr(outcome, "notes", ()):
             _say(self.ctx, f"note: {outcome.source}: {note}")
@@ -423,11 +427,14 @@ class _Progress:
             self.bar.update(1, f"{self.done / elapsed:.1f} articles/s")
 
 
-def _summary(ctx: click.Context, report: Any, ok: str, *, result: bool = False) -> None:
+def _summary(ctx: click.Context, report: Any, ok: Any, *, result: bool = False) -> None:
     """The run's counts; ``result``: they are the command's result (stdout, even with -q)."""
-    parts = [f"{report.count(ok, 'reloaded') if ok == 'loaded' else report.count(ok)} {ok}"]
-    if ok == "loaded":
-        parts.append(f"{report.count('unchanged')} unchanged")
+    from .outcomes import Status
+
+    done = report.count(ok, Status.RELOADED) if ok is Status.LOADED else report.count(ok)
+    parts = [f"{done} {ok}"]
+    if ok is Status.LOADED:
+        parts.append(f"{report.count(Status.UNCHANGED)} unchanged")
     parts.append(f"{len(report.rejected)} rejected")
     if report.skipped:
         names = ", ".join(Path(p).name for p in report.skipped[:3])
@@ -437,7 +444,7 @@ def _summary(ctx: click.Context, report: Any, ok: str, *, result: bool = False) 
         click.echo(", ".join(parts) + ".")
     else:
         _say(ctx, ", ".join(parts) + ".")
-    if report.rejected and ok == "loaded":
+    if report.rejected and ok is Status.LOADED:
         _say(ctx, "not loaded: " + ", ".join(o.source for o in report.rejected), level=-1)
     timing = ", ".join(f"{stage} {seconds:.2f}s" for stage, seconds in report.seconds.items()
                        if seconds)
@@ -475,6 +482,7 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
     it in when every article is built. Interrupted, either resumes at the next run.
     """
     from .model import model_status
+    from .outcomes import Status
     from .reindex import finish, rebuild
     from .reindex import reindex as run_reindex
 
@@ -504,8 +512,8 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
     finish(report)
     load = report.load
     parts = [f"{report.rebuilt:,} rebuilt", f"{len(load.rejected)} rejected"]
-    if whole and load.count("unchanged"):
-        parts.append(f"{load.count('unchanged'):,} built by an earlier, interrupted run")
+    if whole and load.count(Status.UNCHANGED):
+        parts.append(f"{load.count(Status.UNCHANGED):,} built by an earlier, interrupted run")
     if report.without_source:
         parts.append(f"{len(report.without_source):,} without a stored source")
     _say(ctx, ", ".join(parts) + ".")

@@ -21,19 +21,20 @@ import pyoxigraph as ox
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 
 from . import __version__
+from .background import background
 from .check import declarations, declared_ids, entity_references, referenced_ids
 from .entities import EntityIndex, Known, claim_links, type_conflicts
 from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile
-from .mapping import Iris
+from .iris import Iris
 from .model import model_digest
 from .ontology import entity_types, ontology_version, shapes_version
-from .outcomes import LoadReport, Outcome, Ready, _Timer, rejected_source
-from .reasoning import background
+from .outcomes import LoadReport, Outcome, Ready, Status, Timer, rejected_source
 from .registry import load_registry
-from .store import Store, replace_graphs_update, to_ox
+from .store import Store, replace_graphs_update
+from .terms import to_ox
 from .vocab import KG
-from .workers import Result
+from .workers import Preparation
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class Writer:
     resolved descriptions are written with the batch that changed them.
     """
 
-    def __init__(self, store: Store, iris: Iris, timer: _Timer,
+    def __init__(self, store: Store, iris: Iris, timer: Timer,
                  done: Callable[[Outcome], None], batch_quads: int,
                  batch_seconds: float, index: EntityIndex) -> None:
         self.store, self.iris, self.timer, self.done = store, iris, timer, done
@@ -255,22 +256,23 @@ def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force
            seen: dict[str, str]) -> Outcome | tuple[FactsFile, Stored]:
     """An outcome at once (rejected, duplicate, unchanged), or the article to prepare."""
     if isinstance(document, InputRejected):
-        return Outcome(rejected_source(path, document), "rejected", findings=document.findings)
+        return Outcome(rejected_source(path, document), Status.REJECTED,
+                       findings=document.findings)
     facts = document
     hint = _article_id_hint(facts)
     line, column = facts.position(("article", "id")) or (None, None)
     if hint is not None and hint in seen:
-        return Outcome(facts.source, "rejected", findings=[Finding(
+        return Outcome(facts.source, Status.REJECTED, findings=[Finding(
             facts.path, f'the article id "{hint}" appears twice in this run (first in '
             f"{seen[hint]})", "duplicate-article", line, column, hint)])
     stored = _stored_state(writer.store, writer.iris, hint) if hint else Stored()
     if not force and stored.sha256 == facts.sha256 and stored.model == writer.model:
-        return Outcome(facts.source, "unchanged", hint)
+        return Outcome(facts.source, Status.UNCHANGED, hint)
     name = _displayable(Path(facts.path).name)
     if (not force and stored.sha256 is not None and stored.sha256 != facts.sha256
             and stored.file is not None and stored.file != name):
         # another file with other content: most likely a clash of ids, not an edit
-        return Outcome(facts.source, "rejected", findings=[Finding(
+        return Outcome(facts.source, Status.REJECTED, findings=[Finding(
             facts.path, f'the article id "{hint}" is already loaded from the file '
             f"{stored.file}, with other content; give this article another id, or pass "
             "--force to replace the stored article with this file", "article-id-taken",
@@ -280,21 +282,20 @@ def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force
     return facts, stored
 
 
-def commit(writer: Writer, facts: FactsFile, stored: Stored, result: Result,
+def commit(writer: Writer, facts: FactsFile, stored: Stored, result: Preparation,
             report: LoadReport) -> None:
-    status, payload, seconds = result
-    for stage, spent in seconds.items():
+    for stage, spent in result.seconds.items():
         report.seconds[stage] = report.seconds.get(stage, 0.0) + spent
     try:
-        if status == "rejected":
-            writer.emit(Outcome(facts.source, "rejected", findings=payload))
+        ready = result.ready
+        if ready is None:
+            writer.emit(Outcome(facts.source, Status.REJECTED, findings=result.findings))
             return
-        ready: Ready = payload
         findings = writer.recheck(facts, ready.context)
         if findings:
-            writer.emit(Outcome(facts.source, "rejected", findings=findings))
+            writer.emit(Outcome(facts.source, Status.REJECTED, findings=findings))
             return
-        writer.add(ready, Outcome(facts.source, "reloaded" if stored.sha256 else "loaded",
+        writer.add(ready, Outcome(facts.source, Status.RELOADED if stored.sha256 else Status.LOADED,
                                   ready.article_id, asserted=ready.asserted,
                                   inferred=ready.inferred), stored, facts)
     finally:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InternalError, KgloadError
-from .mapping import Iris
+from .iris import Iris
 from .queries import Example, StoredQuery, bind, run, where_brace
 from .resources import data_dir
 from .store import Store

@@ -39,9 +39,10 @@ import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import PROV
 
-from .mapping import Iris
-from .reasoning import Background
-from .store import Store, from_ox, insert_data, nt_line, to_ox
+from .background import Background
+from .iris import Iris
+from .store import Store, insert_data
+from .terms import from_ox, nt_line, to_ox
 from .vocab import KG
 
 Triple = tuple[Any, Any, Any]
@@ -683,7 +684,7 @@ def _name(cls: Any) -> str:
 
 def rebuild_store(store: Store, base: str) -> None:
     """Rewrite the shared entity graphs from the articles' claim links (after a crash)."""
-    from .reasoning import background
+    from .background import background
 
     iris = Iris(base)
     index = EntityIndex(store, iris, background(iris))

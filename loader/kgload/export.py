@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from rdflib import URIRef
 
 from .errors import Finding, InputRejected, KgloadError, StoreError, UsageError
-from .mapping import Iris
+from .iris import Iris
 from .store import Store
 from .vocab import KG_IRI
 

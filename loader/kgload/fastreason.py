@@ -30,8 +30,8 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal
 
-from .reasoning import Background, Inference, is_artefact, rules
-from .store import from_ox, to_ox
+from .background import Background, Inference, is_artefact, rules
+from .terms import from_ox, to_ox
 
 Triple = tuple[Any, Any, Any]
 _TYPE, _SAME_AS, _NOTHING = RDF.type, OWL.sameAs, OWL.Nothing  # hot loop: no namespace lookups

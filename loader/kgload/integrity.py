@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .mapping import Iris
+from .iris import Iris
 from .store import JOURNAL_NAME, LOCK_NAME, Store
 from .vocab import KG_IRI
 

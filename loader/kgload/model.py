@@ -25,7 +25,7 @@ from pathlib import Path
 from rdflib import Literal
 
 from .errors import StoreError
-from .mapping import Iris
+from .iris import Iris
 from .resources import data_dir, schema_path
 from .store import Store
 from .vocab import KG, KG_IRI
@@ -36,8 +36,9 @@ STORE_FORMAT = 1
 
 # the modules whose code decides what triples an article gives (a change to the CLI or
 # the store does not make articles stale)
-SHAPING_MODULES = ("facts", "check", "dates", "mapping", "ontology", "reasoning",
-                   "fastreason", "validation", "vocab", "registry", "entities")
+SHAPING_MODULES = ("facts", "check", "dates", "iris", "mapping", "terms", "ontology",
+                   "background", "reasoning", "fastreason", "prepare", "validation", "vocab",
+                   "registry", "entities")
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -7,17 +7,19 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from rdflib import Graph
 
+from .background import background
 from .check import CheckedFacts
 from .entities import Split, split
 from .errors import Finding, InputRejected
 from .facts import FactsFile
-from .mapping import Iris, Mapped
-from .reasoning import background
+from .iris import Iris
+from .mapping import Mapped
 
 STAGES = ("parse", "check", "map", "reason", "validate", "write")
 
@@ -62,12 +64,22 @@ class Ready:
         return len(self.parts.inferred) + len(self.parts.inferred_claims)
 
 
+class Status(StrEnum):
+    """What happened to one article of a ``load`` or ``validate`` run."""
+
+    LOADED = "loaded"  # new in the store
+    RELOADED = "reloaded"  # its file changed (or --force): replaced whole
+    UNCHANGED = "unchanged"  # the same file, built by the same model: nothing to do
+    REJECTED = "rejected"  # a finding stopped it; the store is as it was
+    VALID = "valid"  # passed every check (validate: no store)
+
+
 @dataclass
 class Outcome:
     """What happened to one input file."""
 
     source: str
-    status: str  # "loaded" | "reloaded" | "unchanged" | "rejected" | "valid"
+    status: Status
     article_id: str | None = None
     findings: list[Finding] = field(default_factory=list)
     asserted: int = 0
@@ -84,15 +96,15 @@ class LoadReport:
     interrupted: bool = False
     skipped: list[str] = field(default_factory=list)  # files in folders that are not facts
 
-    def count(self, *statuses: str) -> int:
+    def count(self, *statuses: Status) -> int:
         return sum(1 for o in self.outcomes if o.status in statuses)
 
     @property
     def rejected(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.status == "rejected"]
+        return [o for o in self.outcomes if o.status is Status.REJECTED]
 
 
-class _Timer:
+class Timer:
     """Adds the time spent in each stage to a report: ``with timer("check"): ...``."""
 
     def __init__(self, seconds: dict[str, float]) -> None:

@@ -14,30 +14,29 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import Graph, Literal
 
-from .check import check_facts, declarations, declared_ids, referenced_ids
+from .background import Background, background
+from .check import declarations, declared_ids, referenced_ids
 from .commit import Stored, Writer, admit, commit, remove
-from .entities import EntityIndex, Known, type_conflicts
+from .entities import EntityIndex, Known
 from .errors import Finding, InputRejected
 from .facts import FactsFile, Limits, read_documents
-from .fastreason import FallBack, infer_fast
-from .mapping import Iris, Mapped, map_article
+from .iris import Iris
 from .model import STORE_FORMAT, check_format, model_digest
 from .ontology import entity_types, ontology_graph
-from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, _Timer, rejected_source
-from .reasoning import Background, Inference, background, infer
-from .registry import load_registry
+from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, Status, Timer, rejected_source
+from .prepare import prepare
+from .reasoning import Reasoner
 from .store import Store
-from .validation import validate
-from .vocab import KG, KG_IRI
-from .workers import Result, preparer
+from .vocab import KG
+from .workers import Preparation, preparer
 
 log = logging.getLogger(__name__)
 
 FACTS_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
-__all__ = ["STAGES", "LoadReport", "Outcome", "Prepared", "Ready", "load", "prepare", "remove",
-           "validate_paths"]
+__all__ = ["STAGES", "LoadReport", "Outcome", "Prepared", "Ready", "load", "load_documents",
+           "remove", "validate_paths"]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | None]]:
@@ -109,7 +108,7 @@ def _walk(folder: Path) -> Iterator[Path]:
             yield entry  # a linked folder is reported as a link, not followed
 
 
-def _documents(path: Path, refused: Finding | None, timer: _Timer,
+def _documents(path: Path, refused: Finding | None, timer: Timer,
                limits: Limits | None = None) -> Iterator[FactsFile | InputRejected]:
     """The articles of one input: a file, each line of a JSON Lines file, or a refusal."""
     if refused:
@@ -125,98 +124,10 @@ def _documents(path: Path, refused: Finding | None, timer: _Timer,
         yield document
 
 
-def reason(asserted: Graph, bg: Background, reasoner: str = "fast") -> Inference:
-    """The article's inferred graph: the compiled fast path, or owlrl (the reference).
-
-    The fast path hands an article to owlrl whenever it cannot guarantee the same result.
-    """
-    if reasoner == "fast":
-        try:
-            return infer_fast(asserted, bg)
-        except FallBack as exc:
-            log.info("reasoning with owlrl: %s", exc)
-    return infer(asserted, bg)
-
-
-def prepare(facts: FactsFile, iris: Iris, timer: _Timer | None = None, *,
-            reasoner: str = "fast", known: dict[str, Known] | None = None) -> Prepared:
-    """Check, map, reason and validate a parsed facts file; raises :class:`InputRejected`.
-
-    ``known`` are the entities declared elsewhere (the store, other files of the run)
-    that the file names: it may use them without declaring them, and what it declares
-    must not contradict them.
-    """
-    timer = timer or _Timer(dict.fromkeys(STAGES, 0.0))
-    bg = background(iris)
-    known = known or {}
-    with timer("check"):
-        checked = check_facts(facts, load_registry().types, known)
-        conflicts = type_conflicts(facts, known, bg)
-        if conflicts:
-            raise InputRejected(conflicts)
-    with timer("map"):
-        mapped = map_article(checked, iris)
-        declared = {e["id"] for e in checked.entities}
-        used = {i: k for i, k in known.items() if i not in declared}
-        context = Graph()
-        for entity_id, entity in used.items():
-            node = iris.entity(entity_id)
-            for cls in entity.types:
-                context.add((node, RDF.type, cls))
-            if entity.name is not None:
-                context.add((node, KG.name, Literal(entity.name)))
-    with timer("reason"):
-        inference = reason(_joined(mapped.graph, context), bg, reasoner)
-    findings = [_inconsistency(facts, mapped, message) for message in inference.inconsistencies]
-    with timer("validate"):
-        findings += validate(facts, mapped, _joined(inference.graph, context), bg)
-    if findings:
-        raise InputRejected(findings)
-    return Prepared(facts, checked, mapped, inference.graph,
-                    frozenset(iris.entity(i) for i in used))
-
-
-def _joined(graph: Graph, extra: Graph) -> Graph:
-    """``graph`` with ``extra`` added, as a new graph (``graph`` itself if nothing is)."""
-    if not len(extra):
-        return graph
-    out = Graph()
-    for part in (graph, extra):
-        for triple in part:
-            out.add(triple)
-    return out
-
-
-_IRI = re.compile(r"https?://[^\s<>\"'(),]+")
-
-
-def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
-    """A reasoner's inconsistency, located at the first fact or entity it names.
-
-    A registry entity has no place in the file: the first statement of the file that
-    mentions it (``located_in: colombia-government``) stands for it.
-    """
-    line = column = fact = None
-    for iri in _IRI.findall(message):
-        if iri.startswith((KG_IRI, "http://www.w3.org/")):
-            continue  # a class or property of the ontology, not something the file says
-        node = URIRef(iri)
-        path = mapped.nodes.get(node)
-        if path is None:
-            path = next((p for (s, _, o), p in mapped.origins.items() if node in (s, o)), None)
-        if path is not None:
-            position = facts.position(path)
-            if position:
-                line, column = position
-            fact = facts.fact_id(path)
-            break
-    return Finding(facts.path, f"the facts contradict the ontology: {message}", "inconsistent",
-                   line, column, fact)
-
-
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                    on_outcome: Callable[[Outcome], None] | None = None, *,
-                   reasoner: str = "fast", limits: Limits | None = None) -> LoadReport:
+                   reasoner: Reasoner | str = Reasoner.FAST,
+                   limits: Limits | None = None) -> LoadReport:
     """Run every check on the files without touching a store.
 
     The files are checked together: an entity one of them declares may be used by the
@@ -225,7 +136,7 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
     """
     iris = iris or Iris()
     report = LoadReport()
-    timer = _Timer(report.seconds)
+    timer = Timer(report.seconds)
     paths = list(paths)
     types = entity_types()
     declared: dict[str, Known] = {}  # a first pass: who declares what
@@ -241,7 +152,7 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
             report.skipped.append(str(path))
         for document in _documents(path, refused, timer, limits):
             if isinstance(document, InputRejected):
-                outcome = Outcome(rejected_source(path, document), "rejected",
+                outcome = Outcome(rejected_source(path, document), Status.REJECTED,
                                   findings=document.findings)
             else:
                 names = referenced_ids(document.data) | set(declared_ids(document.data))
@@ -249,11 +160,11 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                          and declared[i].where != f"file {document.source}"}
                 try:
                     prepared = prepare(document, iris, timer, reasoner=reasoner, known=known)
-                    outcome = Outcome(document.source, "valid", prepared.article_id,
+                    outcome = Outcome(document.source, Status.VALID, prepared.article_id,
                                       asserted=len(prepared.mapped.graph),
                                       inferred=len(prepared.inferred))
                 except InputRejected as exc:
-                    outcome = Outcome(document.source, "rejected", findings=exc.findings)
+                    outcome = Outcome(document.source, Status.REJECTED, findings=exc.findings)
             report.outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
@@ -294,7 +205,7 @@ def load(
     iris: Iris | None = None,
     *,
     force: bool = False,
-    reasoner: str = "fast",
+    reasoner: Reasoner | str = Reasoner.FAST,
     on_outcome: Callable[[Outcome], None] | None = None,
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
@@ -313,7 +224,7 @@ def load(
     articles in hand and ends (``report.interrupted``). The library installs no signal
     handler; the CLI's Ctrl-C sets what ``stop`` reads.
     """
-    def inputs(report: LoadReport, timer: _Timer) -> Iterator[tuple[Path, Documents]]:
+    def inputs(report: LoadReport, timer: Timer) -> Iterator[tuple[Path, Documents]]:
         for path, refused in expand_paths(paths):
             if refused is not None and refused.rule == "not-facts":
                 report.skipped.append(str(path))
@@ -329,11 +240,11 @@ Documents = Iterable[FactsFile | InputRejected]
 
 def load_documents(
     store: Store,
-    inputs: Callable[[LoadReport, _Timer], Iterable[tuple[Path, Documents]]],
+    inputs: Callable[[LoadReport, Timer], Iterable[tuple[Path, Documents]]],
     iris: Iris | None = None,
     *,
     force: bool = False,
-    reasoner: str = "fast",
+    reasoner: Reasoner | str = Reasoner.FAST,
     on_outcome: Callable[[Outcome], None] | None = None,
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
@@ -343,7 +254,7 @@ def load_documents(
     """:func:`load` of the documents that ``inputs(report, timer)`` gives, per input path."""
     iris = iris or Iris()
     report = LoadReport()
-    timer = _Timer(report.seconds)
+    timer = Timer(report.seconds)
     bg = background(iris)
     ensure_background(store, bg)
     index = EntityIndex(store, iris, bg)
@@ -355,7 +266,7 @@ def load_documents(
 
     writer = Writer(store, iris, timer, done, batch_quads, batch_seconds, index)
     seen: dict[str, str] = {}
-    window: deque[Outcome | tuple[Future[Result], FactsFile, Stored]] = deque()
+    window: deque[Outcome | tuple[Future[Preparation], FactsFile, Stored]] = deque()
     limit = max(1, jobs) * 4  # articles in flight: keeps workers busy, memory bounded
 
     def settle(block: bool) -> None:

@@ -104,9 +104,10 @@ from rdflib import URIRef
 from .errors import InputRejected, StoreError, UsageError
 from .execution import Feed
 from .facts import parse_text
-from .mapping import Iris
+from .iris import Iris
 from .resources import data_dir
-from .store import Store, from_ox
+from .store import Store
+from .terms import from_ox
 from .vocab import KG_IRI
 
 PARAM_TYPES = ("actor", "entity", "iri", "string", "date", "integer", "cameo")

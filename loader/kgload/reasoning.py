@@ -1,143 +1,50 @@
-"""OWL 2 RL reasoning with owlrl, kept apart from what was asserted.
+"""Reasoning over one article: the choice of reasoner, and owlrl's OWL 2 RL closure.
 
-owlrl's ``DeductiveClosure.expand`` mutates the graph it is given and adds triples that
-are true in OWL 2 RL but useless or harmful in a store. It runs here on a private copy
-(ontology + registry closure + the article), and only what the article adds is kept,
-minus these artefacts, which never reach the store:
-
-- triples with a literal or blank-node subject, or a blank-node object (literal
-  subjects, restriction classes such as ``x a [owl:hasValue ...]``, owlrl's messages);
-- reflexive ``owl:sameAs`` (owlrl states ``x owl:sameAs x`` for every resource);
-- ``rdf:type owl:Thing`` / ``rdfs:Resource`` (true of everything, answers nothing);
-- statements about the vocabularies themselves (subject in the kgload ontology, RDF,
-  RDFS, OWL, XSD namespaces, or a vocabulary the ontology aligns with and declares terms
-  of: SEM, PROV-O, ORG, schema.org, Dublin Core, SKOS): the ontology graph holds those.
-
-owlrl reports an inconsistency by adding error triples instead of raising; they are
-turned into :class:`Inconsistency` messages and the article is rejected.
+Two reasoners give the same result (``tests/test_fastreason.py``): the compiled fast
+path of :mod:`kgload.fastreason`, and owlrl, the reference. The fast path hands an
+article to owlrl whenever it cannot guarantee the same result. owlrl runs on a private
+copy (background closure + the article), and only what the article adds is kept, minus
+the artefacts that :func:`kgload.background.is_artefact` names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cache
+import logging
+from enum import StrEnum
 
-import owlrl
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import Graph
 
-from .mapping import Iris, map_registry
-from .ontology import ontology_graph
-from .registry import load_registry
-from .resources import data_dir
-from .vocab import ERR_NS, KG_IRI
-
-_VOCABULARIES = (
-    KG_IRI,
-    str(RDF),
-    str(RDFS),
-    str(OWL),
-    "http://www.w3.org/2001/XMLSchema#",
-    # vocabularies the ontology aligns with (it declares the terms it uses); owlrl's
-    # tautologies about them (sem:Event rdfs:subClassOf sem:Event) are not facts either
-    "http://semanticweb.cs.vu.nl/2009/11/sem/",
-    "http://www.w3.org/ns/prov#",
-    "http://www.w3.org/ns/org#",
-    "https://schema.org/",
-    "http://purl.org/dc/terms/",
-    "http://www.w3.org/2004/02/skos/core#",
+from .background import (
+    Background,
+    Inference,
+    apply_rules,
+    background,
+    closure,
+    errors_in,
+    is_artefact,
 )
-_ERROR_TYPE = URIRef(ERR_NS + "ErrorMessage")
-_ERROR_TEXT = URIRef(ERR_NS + "error")
-_EVERYTHING = {OWL.Thing, RDFS.Resource}
+from .fastreason import FallBack, infer_fast
+
+__all__ = ["Background", "Inference", "Reasoner", "background", "infer", "reason"]
+
+log = logging.getLogger(__name__)
 
 
-def is_artefact(triple: tuple[object, object, object]) -> bool:
-    """True for reasoner output that never goes into the store (see module docstring)."""
-    s, p, o = triple
-    if isinstance(s, Literal | BNode) or isinstance(o, BNode):
-        return True
-    if p == OWL.sameAs and s == o:
-        return True
-    if p == RDF.type and o in _EVERYTHING:
-        return True
-    return str(s).startswith(_VOCABULARIES)
+class Reasoner(StrEnum):
+    """Which reasoner computes an article's inferred graph (the CLI's ``--reasoner``)."""
+
+    FAST = "fast"  # compiled rules, owlrl where they cannot guarantee the same result
+    OWLRL = "owlrl"  # owlrl alone: the reference, about 30 times slower
 
 
-def _closure(graph: Graph) -> Graph:
-    owlrl.DeductiveClosure(
-        owlrl.OWLRL_Semantics,
-        rdfs_closure=False,
-        axiomatic_triples=False,
-        datatype_axioms=False,
-    ).expand(graph)
-    return graph
-
-
-@dataclass(frozen=True)
-class Background:
-    """Ontology and registry, their closure, and the registry's own inferred triples."""
-
-    iris: Iris
-    registry: Graph
-    closure: Graph
-    registry_inferred: Graph
-
-
-@cache
-def background(iris: Iris) -> Background:
-    """Reason once per process over ontology + registry."""
-    registry = map_registry(list(load_registry().entities), iris)
-    work = Graph()
-    for triple in ontology_graph():
-        work.add(triple)
-    for triple in registry:
-        work.add(triple)
-    closure = _closure(work)
-    errors = _errors(closure)
-    if errors:  # a packaging bug: the bundled knowledge contradicts itself
-        raise RuntimeError("the bundled ontology and registry are inconsistent: "
-                           + "; ".join(errors))
-    registry_inferred = Graph()
-    ontology = ontology_graph()
-    for triple in closure:
-        if triple not in ontology and triple not in registry and not is_artefact(triple):
-            registry_inferred.add(triple)
-    return Background(iris, registry, closure, registry_inferred)
-
-
-def _errors(graph: Graph) -> list[str]:
-    return sorted(
-        str(text)
-        for message in graph.subjects(RDF.type, _ERROR_TYPE)
-        for text in graph.objects(message, _ERROR_TEXT)
-    )
-
-
-@dataclass
-class Inference:
-    """What reasoning added to one article, and any inconsistency it found."""
-
-    graph: Graph
-    inconsistencies: list[str]
-
-
-@cache
-def rules() -> tuple[str, ...]:
-    """The derivation rules (SPARQL CONSTRUCT) of ``ontology/rules/``, in file order."""
-    folder = data_dir("ontology") / "rules"
-    return tuple(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.rq")))
-
-
-def apply_rules(graph: Graph) -> int:
-    """Add what the rules derive to ``graph``; returns the number of new triples."""
-    new = 0
-    for rule in rules():
-        derived = graph.query(rule).graph  # a CONSTRUCT's result is a graph
-        for triple in list(derived if derived is not None else ()):
-            if triple not in graph:
-                graph.add(triple)
-                new += 1
-    return new
+def reason(asserted: Graph, bg: Background, reasoner: Reasoner | str = Reasoner.FAST) -> Inference:
+    """The article's inferred graph, by the chosen reasoner (see :class:`Reasoner`)."""
+    if Reasoner(reasoner) is Reasoner.FAST:
+        try:
+            return infer_fast(asserted, bg)
+        except FallBack as exc:
+            log.info("reasoning with owlrl: %s", exc)
+    return infer(asserted, bg)
 
 
 def infer(asserted: Graph, bg: Background) -> Inference:
@@ -151,12 +58,12 @@ def infer(asserted: Graph, bg: Background) -> Inference:
         work.add(triple)
     for triple in asserted:
         work.add(triple)
-    _closure(work)
+    closure(work)
     while apply_rules(work):
-        _closure(work)
+        closure(work)
     inferred = Graph()
     for triple in work:
         if triple in asserted or triple in bg.closure or is_artefact(triple):
             continue
         inferred.add(triple)
-    return Inference(inferred, _errors(work))
+    return Inference(inferred, errors_in(work))

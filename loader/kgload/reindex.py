@@ -34,10 +34,11 @@ from .backup import swap_in
 from .commit import remove
 from .errors import InputRejected, KgloadError
 from .facts import FactsFile, Limits, parse_bytes
-from .mapping import Iris
+from .iris import Iris
 from .model import model_status, stale_articles
-from .outcomes import LoadReport, Outcome, _Timer
+from .outcomes import LoadReport, Outcome, Status, Timer
 from .pipeline import Documents, load_documents
+from .reasoning import Reasoner
 from .store import Store
 from .vocab import KG
 
@@ -52,7 +53,7 @@ class ReindexReport:
 
     @property
     def rebuilt(self) -> int:
-        return self.load.count("loaded", "reloaded")
+        return self.load.count(Status.LOADED, Status.RELOADED)
 
 
 def stored_document(store: Store, iris: Iris, article_id: str) -> FactsFile | None:
@@ -80,7 +81,8 @@ def stored_document(store: Store, iris: Iris, article_id: str) -> FactsFile | No
     return facts
 
 
-def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", jobs: int = 1,
+def reindex(store: Store, iris: Iris | None = None, *,
+            reasoner: Reasoner | str = Reasoner.FAST, jobs: int = 1,
             on_outcome: Callable[[Outcome], None] | None = None,
             everything: bool = False, stop: Callable[[], bool] | None = None
             ) -> ReindexReport:
@@ -96,7 +98,7 @@ def reindex(store: Store, iris: Iris | None = None, *, reasoner: str = "fast", j
 
 
 def _sources(store: Store, iris: Iris, ids: list[str]
-             ) -> Callable[[LoadReport, _Timer], Iterator[tuple[Path, Documents]]]:
+             ) -> Callable[[LoadReport, Timer], Iterator[tuple[Path, Documents]]]:
     """The stored documents of ``ids``, read one at a time (memory holds those in flight)."""
     def documents() -> Iterator[FactsFile | InputRejected]:
         for aid in ids:
@@ -108,13 +110,13 @@ def _sources(store: Store, iris: Iris, ids: list[str]
             if facts is not None:
                 yield facts
 
-    def inputs(report: LoadReport, timer: _Timer) -> Iterator[tuple[Path, Documents]]:
+    def inputs(report: LoadReport, timer: Timer) -> Iterator[tuple[Path, Documents]]:
         yield Path(str(store.path)), documents()
 
     return inputs
 
 
-def rebuild(store: Store, iris: Iris | None = None, *, reasoner: str = "fast",
+def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str = Reasoner.FAST,
             jobs: int = 1, on_outcome: Callable[[Outcome], None] | None = None,
             batch_quads: int = 100_000, stop: Callable[[], bool] | None = None
             ) -> ReindexReport:

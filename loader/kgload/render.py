@@ -249,7 +249,7 @@ def render_rdf(triples: Sequence[tuple[Any, Any, Any]], fmt: str,
     import pyoxigraph as ox
 
     from .export import RdfFormat
-    from .store import to_ox
+    from .terms import to_ox
 
     rdf = RdfFormat(fmt)
     quads = [ox.Triple(*(to_ox(t) for t in triple)) for triple in triples]
@@ -269,7 +269,7 @@ def render_rdf_lines(batches: Iterable[Sequence[tuple[Any, Any, Any]]],
     import pyoxigraph as ox
 
     from .export import RdfFormat
-    from .store import to_ox
+    from .terms import to_ox
 
     if fmt not in RDF_LINES:
         raise ValueError(f"{fmt} is one document, not lines (use render_rdf)")

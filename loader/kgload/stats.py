@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import RDF
 
-from .mapping import Iris
+from .iris import Iris
 from .store import Store
 from .vocab import KG_IRI
 

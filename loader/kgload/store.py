@@ -35,14 +35,14 @@ from typing import Any
 from urllib.parse import unquote
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from .errors import StoreBusy, StoreDamaged, StoreError
+from .terms import nt_line, to_ox
 from .vocab import KG_IRI
 
 LOCK_NAME = "kgload.lock"
 JOURNAL_NAME = "kgload-journal.json"
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 # files of the database itself: if one is missing or unreadable, the store is damaged
 _DATABASE_FILES = ("CURRENT", "MANIFEST-", ".sst", "OPTIONS-", ".log")
 
@@ -68,41 +68,6 @@ def looks_like_store(path: Path) -> bool:
     if (path / LOCK_NAME).exists():
         return True
     return (path / "CURRENT").is_file() and any(path.glob("MANIFEST-*"))
-
-
-def to_ox(term: Any) -> Any:
-    """An rdflib term as a pyoxigraph term (whose ``str`` is correct N-Triples)."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype and str(term.datatype) != _XSD_STRING:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    if isinstance(term, BNode):  # only the ontology has them (restrictions, lists)
-        return ox.BlankNode(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def from_ox(term: Any) -> Any:
-    """A pyoxigraph term as an rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    raise TypeError(f"not an RDF term: {term!r}")
-
-
-def nt_line(triple: tuple[Any, Any, Any]) -> str:
-    """A triple of rdflib terms as one N-Triples line (the terms serialized, never pasted)."""
-    s, p, o = triple
-    return f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ."
 
 
 def insert_data(graphs: Mapping[URIRef, Iterable[tuple[Any, Any, Any]]]) -> str:

@@ -14,11 +14,11 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from .background import Background
 from .errors import Finding
 from .facts import FactsFile
 from .mapping import Mapped
 from .ontology import shapes_graph
-from .reasoning import Background
 
 
 def _rule_name(shape: Node | None, component: Node | None) -> str:

@@ -28,32 +28,39 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import Finding, InputRejected
 from .facts import FactsFile
-from .mapping import Iris
+from .iris import Iris
+from .outcomes import STAGES, Ready, Timer
+from .prepare import prepare
 
-# (status, payload, seconds per stage): ("ready", Ready, {...}) or ("rejected", [Finding], {...})
-Result = tuple[str, Any, dict[str, float]]
+
+@dataclass(frozen=True)
+class Preparation:
+    """What preparing one article gave: ``ready`` to commit, or the ``findings`` that
+    reject it; and the seconds spent in each stage (small and picklable)."""
+
+    ready: Ready | None
+    findings: list[Finding]
+    seconds: dict[str, float]
 
 
 def prepare_task(facts: FactsFile, base: str, reasoner: str,
-                 known: dict[str, Any] | None = None) -> Result:
+                 known: dict[str, Any] | None = None) -> Preparation:
     """Prepare one article; never raises for bad input (findings are returned).
 
     ``known``: the entities declared elsewhere that the file names (see ``prepare``).
     """
-    from .pipeline import STAGES, _Timer, prepare
-
     seconds = dict.fromkeys(STAGES, 0.0)
     iris = Iris(base)
     try:
-        prepared = prepare(facts, iris, _Timer(seconds), reasoner=reasoner, known=known)
+        prepared = prepare(facts, iris, Timer(seconds), reasoner=reasoner, known=known)
     except InputRejected as exc:
-        findings: list[Finding] = exc.findings
-        return "rejected", findings, seconds
-    return "ready", prepared.ready(iris), seconds
+        return Preparation(None, exc.findings, seconds)
+    return Preparation(prepared.ready(iris), [], seconds)
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -89,9 +96,9 @@ def _warm(base: str, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent)
     _quiet_stdout()
+    from .background import background
     from .fastreason import compiled_for
     from .ontology import shapes_graph
-    from .reasoning import background
 
     compiled_for(background(Iris(base)))
     shapes_graph()
@@ -101,8 +108,8 @@ class _InProcess:
     def __init__(self, base: str, reasoner: str) -> None:
         self.base, self.reasoner = base, reasoner
 
-    def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Result]:
-        future: Future[Result] = Future()
+    def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Preparation]:
+        future: Future[Preparation] = Future()
         future.set_result(prepare_task(facts, self.base, self.reasoner, known))
         return future
 
@@ -111,13 +118,13 @@ class _Pool:
     def __init__(self, executor: ProcessPoolExecutor, base: str, reasoner: str) -> None:
         self.executor, self.base, self.reasoner = executor, base, reasoner
 
-    def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Result]:
+    def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Preparation]:
         return self.executor.submit(prepare_task, facts, self.base, self.reasoner, known)
 
 
 @contextmanager
 def preparer(jobs: int, iris: Iris, reasoner: str) -> Iterator[_InProcess | _Pool]:
-    """Something with ``submit(facts) -> Future[Result]``: in process, or a process pool."""
+    """Something with ``submit(facts) -> Future[Preparation]``: in process, or a process pool."""
     if jobs <= 1:
         yield _InProcess(iris.base, reasoner)
         return

@@ -1,0 +1,51 @@
+"""rdflib and pyoxigraph terms, one into the other.
+
+kgload builds and checks graphs with rdflib (owlrl and pySHACL work on rdflib graphs)
+and stores them in Oxigraph; every crossing goes through these two functions, and a
+term written into SPARQL text is always serialized by Oxigraph (:func:`nt_line`), never
+pasted from a string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def to_ox(term: Any) -> Any:
+    """An rdflib term as a pyoxigraph term (whose ``str`` is correct N-Triples)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype and str(term.datatype) != _XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):  # only the ontology has them (restrictions, lists)
+        return ox.BlankNode(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def from_ox(term: Any) -> Any:
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def nt_line(triple: tuple[Any, Any, Any]) -> str:
+    """A triple of rdflib terms as one N-Triples line (the terms serialized, never pasted)."""
+    s, p, o = triple
+    return f"{to_ox(s)} {to_ox(p)} {to_ox(o)} ."
