@@ -176,7 +176,7 @@ def test_the_disk_fills_up_between_reasoning_and_commit(
         example_graphs: dict[str, int]) -> None:
     """The disk fills while an article is prepared: its commit fails, nothing is half-written
     and the articles already in the store are as they were."""
-    import kgload.pipeline as pipeline
+    import kgload.workers as workers  # where each article is prepared (in process: --jobs 1)
 
     second = tmp_path / "second.yaml"
     second.write_text(SECOND, encoding="utf-8")
@@ -184,14 +184,14 @@ def test_the_disk_fills_up_between_reasoning_and_commit(
     with tmpfs(tmp_path / "mnt", "32m") as mnt:
         store = mnt / "store"
         shutil.copytree(example_store, store)
-        prepare = pipeline.prepare
+        prepare = workers.prepare
 
         def prepare_then_fill(*args: object, **kwargs: object) -> object:
             prepared = prepare(*args, **kwargs)
             _fill(mnt)
             return prepared
 
-        monkeypatch.setattr(pipeline, "prepare", prepare_then_fill)
+        monkeypatch.setattr(workers, "prepare", prepare_then_fill)
         args = ["load", second] if case == "new article" else ["load", "--force", EXAMPLE]
         result = invoke(*args, store=store)
         monkeypatch.undo()
