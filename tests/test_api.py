@@ -72,6 +72,16 @@ def test_the_package_names_are_the_api_and_each_one_resolves() -> None:
         kgload.nothing_here  # noqa: B018
 
 
+def test_the_reference_names_every_public_name_and_method() -> None:
+    reference = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text(
+        encoding="utf-8")
+    methods = [f"kg.{name}(" for name in vars(kgload.KnowledgeGraph)
+               if not name.startswith("_")]
+    names = [f"`{name}`" for name in kgload.__all__ if name != "__version__"]
+    missing = [name for name in [*names, *methods] if name not in reference]
+    assert missing == []
+
+
 # ------------------------------------------------------------------ queries
 
 
