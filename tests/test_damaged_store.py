@@ -75,15 +75,18 @@ def _kgload(store: Path, *args: object) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, env=ENV, timeout=300)
 
 
+@pytest.mark.parametrize("where", [0.05, 0.35, 0.5])
 def test_check_store_finds_every_damaged_block_that_export_finds(
-        example_store: Path, tmp_path: Path) -> None:
+        example_store: Path, tmp_path: Path, where: float) -> None:
     """One byte flipped in each SST file in turn: whatever `export` trips on,
-    `check-store` reports too (it reads every quad, through three indexes)."""
+    `check-store` reports too (it reads every quad, through three indexes), and neither
+    runs on: pyoxigraph's COUNT(*) looped on some damaged blocks, taking memory until the
+    system killed the process, when opening the store counted its articles that way."""
     caught = 0
     for sst in sorted(example_store.glob("*.sst")):
         copy = tmp_path / f"copy-{sst.stem}"
         shutil.copytree(example_store, copy)
-        _flip_byte(copy / sst.name, 0.5)
+        _flip_byte(copy / sst.name, where)
         checked = _kgload(copy, "check-store")
         assert checked.returncode in (0, 4), checked.stderr
         if checked.returncode == 4:
@@ -96,6 +99,7 @@ def test_check_store_finds_every_damaged_block_that_export_finds(
             assert checked.returncode == 4, f"{sst.name}: export failed, check-store did not"
         shutil.rmtree(copy)
     assert caught  # some of the flipped bytes were in blocks that are read
+
 
 
 def test_check_store_reports_a_missing_article_graph(store_copy: Path, cli: CliRun) -> None:
