@@ -478,8 +478,10 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
     mapping code changed since it was loaded (kgload says so when it opens the store).
     Reindex runs the whole pipeline again on the facts document the store kept for each
     article, in load order. In place, each stale article is replaced whole in one
-    transaction; a rebuild writes a new store beside this one (STORE.reindex) and swaps
-    it in when every article is built. Interrupted, either resumes at the next run.
+    transaction, under the writer lock. A rebuild writes a new store beside this one
+    (STORE.reindex) while queries go on reading this one, and swaps it in when every
+    article is built (it waits for running queries to finish; a load that got in
+    meanwhile is built too). Interrupted, either resumes at the next run.
     """
     from .model import model_status
     from .outcomes import Status
@@ -487,7 +489,8 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
     from .reindex import reindex as run_reindex
 
     iris = _obj(ctx)["iris"]
-    with _open(ctx, write=True) as store:
+    # a rebuild reads the store as queries do, and takes the writer lock only to swap
+    with _open(ctx, write=False) as store:
         status = model_status(store, iris)
         count = status.articles if everything else status.stale
         if not count:
@@ -496,6 +499,9 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
             return
         whole = method == "rebuild" or (method == "auto"
                                         and count * REBUILD_RATIO > status.articles)
+        if not whole:
+            store.upgrade(wait=_obj(ctx)["wait"])
+            _note_recovery(ctx, store)
         how = (f"into a new store beside it ({store.path.name}.reindex)" if whole
                else "in place")
         _say(ctx, f"rebuilding {count:,} of {status.articles:,} articles {how}")

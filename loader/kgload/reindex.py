@@ -22,9 +22,13 @@ pipeline on it again, in one of two ways:
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import hashlib
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +36,7 @@ import pyoxigraph as ox
 
 from .backup import swap_in
 from .commit import remove
-from .errors import InputRejected, KgloadError
+from .errors import InputRejected, KgloadError, StoreBusy, StoreError
 from .facts import FactsFile, Limits, parse_bytes
 from .iris import Iris
 from .model import model_status, stale_articles
@@ -40,7 +44,10 @@ from .outcomes import LoadReport, Outcome, Status, Timer
 from .pipeline import Documents, load_documents
 from .reasoning import Reasoner
 from .store import Store
-from .vocab import KG
+from .vocab import KG, KG_IRI
+
+# held by a rebuild, in the store's folder: one rebuild of a store at a time
+REBUILD_LOCK_NAME = "kgload-rebuild.lock"
 
 
 @dataclass
@@ -120,7 +127,13 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str 
             jobs: int = 1, on_outcome: Callable[[Outcome], None] | None = None,
             batch_quads: int = 100_000, stop: Callable[[], bool] | None = None
             ) -> ReindexReport:
-    """Every article of the open (writable) store rebuilt into a new store that replaces it.
+    """Every article of the open store rebuilt into a new store that replaces it.
+
+    Opened for reading, the store stays readable while the new one is built (queries go
+    on; other writers wait or are told it is busy): only the swap takes the writer lock
+    (:meth:`Store.upgrade`), and if a writer got in while the lock changed hands, what
+    it changed is built too before the swap. Opened for writing, the store is held
+    for the whole rebuild.
 
     Nothing is replaced when an article has no stored document, when the new model
     rejects one, or when the run is interrupted (``STORE.reindex`` keeps what was built,
@@ -128,16 +141,76 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str 
     ``replaced`` names the old folder: close ``store``, then delete it (:func:`finish`).
     """
     iris = iris or Iris()
-    found = stale_articles(store, iris, every=True)
-    without = [aid for aid, has_source in found if not has_source]
-    if without:
-        return ReindexReport(LoadReport(), without)
+    with _rebuilding(store):
+        return _rebuild(store, iris, reasoner=reasoner, jobs=jobs, on_outcome=on_outcome,
+                        batch_quads=batch_quads, stop=stop)
+
+
+@contextmanager
+def _rebuilding(store: Store) -> Iterator[None]:
+    """One rebuild of a store at a time (a rebuild holds only a reader's lock on it)."""
+    path = store.path / REBUILD_LOCK_NAME
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115
+    except OSError as exc:
+        raise StoreError(f"cannot open {path}: {exc.strerror or exc}") from exc
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise StoreBusy(f"store is in use: another kgload process is rebuilding "
+                                f"{store.path}; try again when it is done") from None
+            raise StoreError(f"cannot lock {path}: {exc}") from exc
+        yield
+    finally:
+        handle.close()
+
+
+def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
+             on_outcome: Callable[[Outcome], None] | None, batch_quads: int,
+             stop: Callable[[], bool] | None) -> ReindexReport:
     staging = store.path.with_name(store.path.name + ".reindex")
     leftover = store.path.with_name(store.path.name + ".replaced")
     if leftover.exists():  # an earlier swap that was not cleaned up
         shutil.rmtree(leftover)
     if staging.exists() and not _current(staging, iris):
         shutil.rmtree(staging)  # built by another model: a fresh bulk load is faster
+    seen = _fingerprint(store, iris)
+    report = _build(store, staging, iris, reasoner=reasoner, jobs=jobs,
+                    on_outcome=on_outcome, batch_quads=batch_quads, stop=stop)
+    if not _complete(report):
+        return report
+    if not store.write:
+        store.upgrade()
+        if _fingerprint(store, iris) != seen:  # a writer came in while the lock changed hands
+            more = _build(store, staging, iris, reasoner=reasoner, jobs=jobs,
+                          on_outcome=None, batch_quads=batch_quads, stop=stop)
+            report.without_source = more.without_source
+            report.load.outcomes += [o for o in more.load.outcomes
+                                     if o.status is not Status.UNCHANGED]
+            report.load.interrupted = more.load.interrupted
+            if not _complete(report):
+                return report
+    store.close_database()  # the lock stays held
+    report.replaced = swap_in(store.path, staging)
+    return report
+
+
+def _complete(report: ReindexReport) -> bool:
+    return not (report.without_source or report.load.rejected or report.load.interrupted)
+
+
+def _build(store: Store, staging: Path, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
+           on_outcome: Callable[[Outcome], None] | None, batch_quads: int,
+           stop: Callable[[], bool] | None) -> ReindexReport:
+    """Bring ``staging`` to the store's articles, each built from its document by the
+    running model (those it already holds, unchanged, are kept), and copy the graphs
+    kgload does not make."""
+    found = stale_articles(store, iris, every=True)
+    without = [aid for aid, has_source in found if not has_source]
+    if without:
+        return ReindexReport(LoadReport(), without)
     ids = [aid for aid, _ in found]
     with Store(staging, write=True) as new:
         report = load_documents(new, _sources(store, iris, ids), iris, reasoner=reasoner,
@@ -148,9 +221,28 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str 
         for aid in sorted(new.article_ids() - set(ids)):  # removed since an earlier run
             remove(new, aid, iris)
         _copy_foreign_graphs(store, new, iris)
-    store.close_database()  # the lock stays held
-    replaced = swap_in(store.path, staging)
-    return ReindexReport(report, replaced=replaced)
+    return ReindexReport(report)
+
+
+def _fingerprint(store: Store, iris: Iris) -> str:
+    """A digest of what a writer changes: every article's source, load order and load
+    time, and the size of every graph kgload does not make (the default graph, imports)."""
+    digest = hashlib.sha256()
+    rows = store.query(
+        f"""PREFIX kg: <{KG_IRI}>
+        SELECT ?article ?order ?sha ?at WHERE {{
+          GRAPH ?p {{ ?article kg:assertedGraph ?g ; kg:loadOrder ?order
+                      OPTIONAL {{ ?article kg:sourceSha256 ?sha }}
+                      OPTIONAL {{ ?article kg:loadedAt ?at }} }} }}""", union=False)
+    with store.reading():
+        lines = sorted(" ".join(str(row[v]) for v in ("article", "order", "sha", "at"))
+                       for row in rows)
+        for graph in _foreign_graphs(store, iris):
+            count = sum(1 for _ in store.ox.quads_for_pattern(None, None, None, graph))
+            lines.append(f"{graph} {count}")
+    for line in lines:
+        digest.update(line.encode() + b"\n")
+    return digest.hexdigest()
 
 
 def _current(staging: Path, iris: Iris) -> bool:
@@ -176,13 +268,18 @@ def _made_by_kgload(iris: Iris, name: str) -> bool:
                                       iris.store_graph)}
 
 
+def _foreign_graphs(store: Store, iris: Iris) -> list[ox.NamedNode | ox.DefaultGraph]:
+    """The default graph and the named graphs kgload does not write (an import's)."""
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
+    return graphs + [ox.NamedNode(n) for n in store.graph_names()
+                     if not _made_by_kgload(iris, n)]
+
+
 def _copy_foreign_graphs(old: Store, new: Store, iris: Iris, batch: int = 10_000) -> int:
     """Copy the default graph and the graphs kgload does not write (an import's) as they
     are, replacing what an earlier, interrupted run copied; returns the quads copied."""
-    graphs: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph()]
-    graphs += [ox.NamedNode(n) for n in old.graph_names() if not _made_by_kgload(iris, n)]
     copied = 0
-    for graph in graphs:
+    for graph in _foreign_graphs(old, iris):
         if isinstance(graph, ox.DefaultGraph):
             new.ox.clear_graph(graph)
         elif new.ox.contains_named_graph(graph):

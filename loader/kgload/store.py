@@ -186,8 +186,54 @@ class Store:
                 raise StoreBusy(f"store is in use: {self.path} is being {what} by another "
                                 "kgload process; try again, or pass --wait") from None
             raise StoreError(f"cannot lock the store {self.path}: {exc}") from exc
+        if not self._lock_is_current(lock_path):
+            # while this process waited, a rebuild or restore swapped another folder in
+            # (the lock it got is the old folder's): lock the store that is there now
+            self._unlock()
+            self._lock()
+            return
         if missing and any(n != LOCK_NAME for n in os.listdir(self.path)):
             self.relocked = True  # (a new store's lock file is not news)
+
+    def _lock_is_current(self, lock_path: Path) -> bool:
+        """Whether the locked file is still the store's lock file (not swapped away)."""
+        try:
+            there = os.stat(lock_path)
+        except OSError:
+            return False
+        held = os.fstat(self._lock_file.fileno())
+        return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
+
+    def upgrade(self, *, wait: bool = True) -> None:
+        """Make this reader the writer: wait until the other readers are done (``wait``
+        False: raise :class:`StoreBusy` if there are any), then open the database for
+        writing (and finish an interrupted load, as any writer's open does).
+
+        ``flock`` cannot turn a shared lock into an exclusive one atomically: another
+        writer that was waiting may write between the two. A caller that read the store
+        under the shared lock must check that what it read has not changed.
+        """
+        if self.write:
+            return
+        self.close_database()
+        self._unlock()
+        self.write, waited = True, self.wait
+        self.wait = wait
+        try:
+            self._lock()
+        finally:
+            self.wait = waited
+        try:
+            self._store = ox.Store(str(self.path))
+            self.recovered += self._recover()
+        except (OSError, RuntimeError) as exc:
+            self.close()
+            if is_damage(exc):
+                raise StoreDamaged(self.path, str(exc)) from exc
+            if isinstance(exc, RuntimeError):
+                raise
+            raise StoreError(f"cannot open the store at {self.path} for writing: {exc}"
+                             ) from exc
 
     def _unlock(self) -> None:
         if self._lock_file is not None:
