@@ -71,12 +71,12 @@ def test_what_a_writer_did_while_the_lock_changed_hands_is_built_too(
     upgrade = Store.upgrade
     third = _article(tmp_path, "third")
 
-    def a_load_gets_in_first(self: Store, **kwargs: object) -> None:
+    def a_load_gets_in_first(self: Store, **kwargs: object) -> bool:
         self.close_database()
         self._unlock()
         with Store(self.path, write=True) as writer:
             load(writer, [third], IRIS)
-        upgrade(self, **kwargs)  # type: ignore[arg-type]
+        return upgrade(self, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Store, "upgrade", a_load_gets_in_first)
     with Store(stale_store, write=False) as store:
@@ -153,3 +153,22 @@ def test_reindex_in_place_still_takes_the_writer_lock(stale_store: Path, cli: Cl
     assert result.exit_code == 0, result.output
     assert "2 rebuilt, 0 rejected." in result.output
 
+
+
+def test_a_rebuild_waits_for_readers_to_swap_and_ctrl_c_ends_the_wait(stale_store: Path) -> None:
+    told: list[str] = []
+    with Store(stale_store, write=False):  # a query that is still reading
+        with Store(stale_store, write=False) as store:
+            report = rebuild(store, IRIS, waiting=lambda: told.append("waiting"),
+                             stop=lambda: bool(told))
+    assert told == ["waiting"]
+    assert report.load.interrupted and report.replaced is None
+    assert (stale_store.parent / "store.reindex").exists()  # kept for the next run
+    with Store(stale_store, write=False) as store:
+        assert model_status(store, IRIS).stale == 2  # the store is as it was
+        report = rebuild(store, IRIS, waiting=lambda: told.append("again"))
+    finish(report)
+    assert told == ["waiting"]  # nobody was reading: no wait
+    assert [o.status for o in report.load.outcomes] == ["unchanged", "unchanged"]
+    with Store(stale_store, write=False) as store:
+        assert model_status(store, IRIS).stale == 0

@@ -509,8 +509,13 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
         with _Progress(ctx, (), "reindexing", total=total) as progress, \
                 _deferred_interrupt() as stop:
             if whole:
+                def waiting() -> None:
+                    _say(ctx, f"rebuilt; waiting for the commands reading {store.path} to "
+                         "finish, to swap the new store in (Ctrl-C stops: what was built is "
+                         "kept for the next run)")
+
                 report = rebuild(store, iris, reasoner=reasoner, jobs=jobs,
-                                 on_outcome=progress.outcome, stop=stop)
+                                 on_outcome=progress.outcome, stop=stop, waiting=waiting)
             else:
                 report = run_reindex(store, iris, reasoner=reasoner, jobs=jobs,
                                      on_outcome=progress.outcome, everything=everything,

@@ -125,15 +125,16 @@ def _sources(store: Store, iris: Iris, ids: list[str]
 
 def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str = Reasoner.FAST,
             jobs: int = 1, on_outcome: Callable[[Outcome], None] | None = None,
-            batch_quads: int = 100_000, stop: Callable[[], bool] | None = None
-            ) -> ReindexReport:
+            batch_quads: int = 100_000, stop: Callable[[], bool] | None = None,
+            waiting: Callable[[], None] | None = None) -> ReindexReport:
     """Every article of the open store rebuilt into a new store that replaces it.
 
     Opened for reading, the store stays readable while the new one is built (queries go
     on; other writers wait or are told it is busy): only the swap takes the writer lock
     (:meth:`Store.upgrade`), and if a writer got in while the lock changed hands, what
-    it changed is built too before the swap. Opened for writing, the store is held
-    for the whole rebuild.
+    it changed is built too before the swap; ``waiting`` is called if readers make it
+    wait, and ``stop`` ends the wait too. Opened for writing, the store is held for the
+    whole rebuild.
 
     Nothing is replaced when an article has no stored document, when the new model
     rejects one, or when the run is interrupted (``STORE.reindex`` keeps what was built,
@@ -143,7 +144,7 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str 
     iris = iris or Iris()
     with _rebuilding(store):
         return _rebuild(store, iris, reasoner=reasoner, jobs=jobs, on_outcome=on_outcome,
-                        batch_quads=batch_quads, stop=stop)
+                        batch_quads=batch_quads, stop=stop, waiting=waiting)
 
 
 @contextmanager
@@ -169,7 +170,8 @@ def _rebuilding(store: Store) -> Iterator[None]:
 
 def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
              on_outcome: Callable[[Outcome], None] | None, batch_quads: int,
-             stop: Callable[[], bool] | None) -> ReindexReport:
+             stop: Callable[[], bool] | None,
+             waiting: Callable[[], None] | None) -> ReindexReport:
     staging = store.path.with_name(store.path.name + ".reindex")
     leftover = store.path.with_name(store.path.name + ".replaced")
     if leftover.exists():  # an earlier swap that was not cleaned up
@@ -182,7 +184,9 @@ def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
     if not _complete(report):
         return report
     if not store.write:
-        store.upgrade()
+        if not store.upgrade(stop=stop, waiting=waiting):
+            report.load.interrupted = True  # stopped while queries still read the store
+            return report
         if _fingerprint(store, iris) != seen:  # a writer came in while the lock changed hands
             more = _build(store, staging, iris, reasoner=reasoner, jobs=jobs,
                           on_outcome=None, batch_quads=batch_quads, stop=stop)

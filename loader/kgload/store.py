@@ -27,7 +27,7 @@ import gc
 import json
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -204,23 +204,40 @@ class Store:
         held = os.fstat(self._lock_file.fileno())
         return (there.st_dev, there.st_ino) == (held.st_dev, held.st_ino)
 
-    def upgrade(self, *, wait: bool = True) -> None:
+    def upgrade(self, *, wait: bool = True, stop: Callable[[], bool] | None = None,
+                waiting: Callable[[], None] | None = None) -> bool:
         """Make this reader the writer: wait until the other readers are done (``wait``
         False: raise :class:`StoreBusy` if there are any), then open the database for
         writing (and finish an interrupted load, as any writer's open does).
+
+        While it waits, ``waiting`` is called once, and ``stop`` is asked every 0.1 s:
+        when it says so, the store is left closed and False returned.
 
         ``flock`` cannot turn a shared lock into an exclusive one atomically: another
         writer that was waiting may write between the two. A caller that read the store
         under the shared lock must check that what it read has not changed.
         """
         if self.write:
-            return
+            return True
         self.close_database()
         self._unlock()
         self.write, waited = True, self.wait
-        self.wait = wait
+        told = False
         try:
-            self._lock()
+            while True:
+                self.wait = wait and stop is None and waiting is None
+                try:
+                    self._lock()
+                    break
+                except StoreBusy:
+                    if not wait:
+                        raise
+                if waiting is not None and not told:
+                    waiting()
+                    told = True
+                if stop is not None and stop():
+                    return False
+                time.sleep(0.1)
         finally:
             self.wait = waited
         try:
@@ -234,6 +251,7 @@ class Store:
                 raise
             raise StoreError(f"cannot open the store at {self.path} for writing: {exc}"
                              ) from exc
+        return True
 
     def _unlock(self) -> None:
         if self._lock_file is not None:
