@@ -8,6 +8,7 @@ valid store because the loading store was closed cleanly.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +33,26 @@ _KGLOAD_ENV = ("KGLOAD_STORE", "KGLOAD_QUERIES", "KGLOAD_BASE_IRI")
 CliRun = Callable[..., Result]
 
 
+# Closing a store runs a full garbage collection (``Store.close_database``: the database
+# closes when its last reference goes), and a full collection walks every object the
+# process tracks: the test modules, hypothesis, rdflib, and kgload's cached graphs of the
+# ontology, shapes and registry. That was half of the quick loop's CPU time (129 s of CPU
+# before, 61 s after, run back to back). What lives once the tests are collected, and
+# once the example is loaded (which fills those caches), is frozen (``gc.freeze``: moved
+# to the permanent generation, which collections skip); objects made after that are
+# collected as before. A collection is then too quick to hide a test that keeps a
+# writer's database alive (an exception's traceback holding its handle) and opens the
+# same store again while that database still compacts: let go of the handle first (see
+# test_import.py).
+def _freeze_what_lives() -> None:
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _freeze_what_lives()
+
+
 @pytest.fixture(scope="session")
 def example_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding the gold example, loaded once through the library. Read-only use."""
@@ -41,6 +62,7 @@ def example_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert [o.status for o in report.outcomes] == ["loaded"], [
         f.format() for o in report.outcomes for f in o.findings
     ]
+    _freeze_what_lives()  # the load filled kgload's caches (ontology, shapes, registry)
     return path
 
 
@@ -159,10 +181,16 @@ def nquads(store_path: Path) -> bytes:
 # Tests that take more than about 5 s here (measured with --durations=0): benchmarks, a
 # wheel build, kills, fuzzing at volume, owlrl as the reference, HermiT, generated
 # corpora; and the few whole-store workflows of 2.5 s or more on the shared machine
-# (about 1 s idle) that kept the rest over a minute. They get the ``slow`` marker
-# (pyproject.toml): ``python -m pytest -m "not slow"`` is the quick inner loop, plain
-# ``python -m pytest`` (and CI) runs everything. Listed here, by file, so that one place
-# says what is slow and why; "*" is the whole file (tests/test_suite.py checks the names).
+# (1 to 2 s of CPU) that kept the rest over a minute. They get the ``slow`` marker
+# (pyproject.toml). The quick inner loop is
+#
+#     python -m pytest -m "not slow" -n auto
+#
+# (pytest-xdist, in the test extra: the rest on every core; about 60 s of CPU in all, some
+# 36 s on each of two workers; it also runs without ``-n``). Plain ``python -m pytest``
+# (and CI) runs everything; ``-n auto`` works for everything too. Listed here, by file,
+# so that one place says what is slow and why; "*" is the whole file
+# (tests/test_suite.py checks the names).
 SLOW: dict[str, tuple[str, ...]] = {
     "test_bench_quick.py": ("*",),  # runs benchmarks/bench.py --quick
     "test_query_bench_quick.py": ("*",),  # stored queries on generated stores
@@ -182,6 +210,9 @@ SLOW: dict[str, tuple[str, ...]] = {
         "test_a_rebuild_replaces_the_store_with_the_same_articles_and_foreign_graphs",
         "test_an_interrupted_rebuild_goes_on_from_what_it_built",
         "test_reindex_keeps_the_line_of_a_json_lines_article",
+        # three loads and a rebuild (1.8 s of CPU); rebuilds stay in the quick loop through
+        # test_the_library_installs_no_signal_handler and tests/test_rebuild_readers.py
+        "test_a_rebuild_starts_again_when_an_earlier_one_was_built_by_another_model",
     ),
     "test_import.py": (  # kgload import killed in subprocesses, or replacing a store
         "test_import_replaces_the_graphs_the_store_has",
@@ -277,8 +308,16 @@ def _untracked_files() -> frozenset[str] | None:
     return frozenset(paths)
 
 
+def _xdist_worker(session: pytest.Session) -> bool:
+    """A pytest-xdist worker (``-n``): the controller compares the checkout, once, before
+    the first worker starts and after the last one ends, so that no worker sees another's
+    files while that one still runs."""
+    return hasattr(session.config, "workerinput")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
-    session.config.stash[_CHECKOUT_BEFORE] = _untracked_files()
+    if not _xdist_worker(session):
+        session.config.stash[_CHECKOUT_BEFORE] = _untracked_files()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
