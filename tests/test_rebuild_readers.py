@@ -157,10 +157,10 @@ def test_reindex_in_place_still_takes_the_writer_lock(stale_store: Path, cli: Cl
 
 def test_a_rebuild_waits_for_readers_to_swap_and_ctrl_c_ends_the_wait(stale_store: Path) -> None:
     told: list[str] = []
-    with Store(stale_store, write=False):  # a query that is still reading
-        with Store(stale_store, write=False) as store:
-            report = rebuild(store, IRIS, waiting=lambda: told.append("waiting"),
-                             stop=lambda: bool(told))
+    with (Store(stale_store, write=False),  # a query that is still reading
+          Store(stale_store, write=False) as store):
+        report = rebuild(store, IRIS, waiting=lambda: told.append("waiting"),
+                         stop=lambda: bool(told))
     assert told == ["waiting"]
     assert report.load.interrupted and report.replaced is None
     assert (stale_store.parent / "store.reindex").exists()  # kept for the next run
