@@ -55,6 +55,7 @@ _RESOLVED = frozenset({KG.name, *_SINGLE_VALUED})
 IDENTIFYING = (KG.wikidataId, KG.iso3166Alpha3, KG.cameoActorCode)
 _TELLING = (KG.wikidataId, KG.iso3166Alpha3)  # CAMEO codes name roles: shared by many
 _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = RDF.subject, RDF.predicate, RDF.object
+DESCRIBED_ORDERS = 4096  # articles named in messages, remembered (a bounded cache)
 
 
 @lru_cache(maxsize=1 << 16)  # an article's links and its claims name the same statements
@@ -388,6 +389,19 @@ class EntityIndex:
                 f'article "{rows[0]["a"].value.rsplit("/", 1)[-1]}" (file '
                 f'{rows[0]["file"].value})')
         return self._described_orders[order]
+
+    def forget(self) -> None:
+        """Drop what was read of the store's entities, once the changes are written.
+
+        Without it the index kept the claims of every entity a run touched: memory grew
+        with the articles a reindex rebuilt, up to the whole claims graph. Only with no
+        change pending (those are not in the store yet).
+        """
+        if self.changed or self.changed_statements:
+            return
+        self.claims, self.described = {}, {}
+        if len(self._described_orders) > DESCRIBED_ORDERS:
+            self._described_orders = {}
 
     # -------------------------------------------------------------- changing
 
