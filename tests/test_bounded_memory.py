@@ -21,9 +21,11 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from conftest import BASE
-from kgload import commit, pipeline
-from kgload.entities import EntityIndex
+from conftest import BASE, KG
+from kgload import commit, entities, pipeline
+from kgload.background import background
+from kgload.entities import EntityIndex, rebuild_store
+from kgload.errors import StoreError
 from kgload.iris import Iris
 from kgload.pipeline import load
 from kgload.reindex import reindex
@@ -118,3 +120,123 @@ def test_the_flush_threshold_is_a_few_megabytes() -> None:
     # at about 8 bytes of memtable per character of update (measured), 4 MB of updates
     # hold about 32 MB of memtables
     assert 1_000_000 <= commit.RELOAD_FLUSH_CHARS <= 16_000_000
+
+
+# ------------------------------------------------------------------ the rebuild
+
+
+def _damage(path: Path) -> None:
+    """The shared graphs out of step with the articles, as a crash or a merge leaves them:
+    descriptions lost, wrong first orders, a torn statement, leftovers, articles' load
+    orders swapped and one article's graphs gone."""
+    entities_g, inferred_g, claims_g = (ox.NamedNode(str(g)) for g in IRIS.shared_graphs)
+    subject, obj = ox.NamedNode(RDF + "subject"), ox.NamedNode(RDF + "object")
+    first = ox.NamedNode(KG + "firstAssertedOrder")
+    with Store(path, write=True) as store:
+        db = store.ox
+        described = sorted({q.subject for q in
+                            db.quads_for_pattern(None, None, None, entities_g)}, key=str)
+        for entity in described[::5]:
+            for quad in list(db.quads_for_pattern(entity, None, None, entities_g)):
+                db.remove(quad)
+        inferred = sorted({q.subject for q in
+                           db.quads_for_pattern(None, None, None, inferred_g)}, key=str)
+        for entity in inferred[1::4]:
+            for quad in list(db.quads_for_pattern(entity, None, None, inferred_g)):
+                db.remove(quad)
+        statements = sorted({q.subject for q in
+                             db.quads_for_pattern(None, subject, None, claims_g)}, key=str)
+        for st in statements[::9]:
+            db.add(ox.Quad(st, first, ox.Literal("9999", datatype=INTEGER), claims_g))
+        for st in statements[4::50]:
+            for quad in list(db.quads_for_pattern(st, obj, None, claims_g)):
+                db.remove(quad)
+        db.add(ox.Quad(ox.NamedNode(BASE + "statement/torn"), first, ox.Literal("3"),
+                       claims_g))
+        db.add(ox.Quad(ox.NamedNode(BASE + "entity/nobody"), ox.NamedNode(KG + "name"),
+                       ox.Literal("Nobody"), entities_g))
+        db.add(ox.Quad(ox.NamedNode(BASE + "entity/nobody"), ox.NamedNode(KG + "alias"),
+                       ox.BlankNode("b1"), inferred_g))
+        rows = list(store.query(f"""PREFIX kg: <{KG}> SELECT ?p ?a ?n WHERE {{ GRAPH ?p {{
+            ?a kg:loadOrder ?n }} }} ORDER BY ?n LIMIT 2""", union=False))
+        (p1, a1, n1), (p2, a2, n2) = [(r["p"], r["a"], r["n"]) for r in rows]
+        store.update(f"""PREFIX kg: <{KG}>
+            DELETE DATA {{ GRAPH {p1} {{ {a1} kg:loadOrder {n1} }}
+                           GRAPH {p2} {{ {a2} kg:loadOrder {n2} }} }} ;
+            INSERT DATA {{ GRAPH {p1} {{ {a1} kg:loadOrder {n2} }}
+                           GRAPH {p2} {{ {a2} kg:loadOrder {n1} }} }}""")
+        store.drop_graphs(IRIS.article_graphs(sorted(store.article_ids())[3]))
+
+
+@pytest.fixture
+def damaged(store_path: Path, tmp_path: Path) -> tuple[Path, set[str], int]:
+    """A damaged store, and what the one-update rebuild makes of it (and its size)."""
+    _damage(store_path)
+    reference = Path(shutil.copytree(store_path, tmp_path / "reference"))
+    with Store(reference, write=True) as store:
+        before = _shared(store)
+        update = EntityIndex(store, IRIS, background(IRIS)).rebuild()
+        store.update(update)
+        assert _shared(store) != before  # the damage was repaired
+    return store_path, _quads(reference), len(update)
+
+
+def test_the_rebuild_in_chunks_gives_what_the_one_update_rebuild_gives(
+        damaged: tuple[Path, set[str], int], monkeypatch: pytest.MonkeyPatch) -> None:
+    path, expected, whole = damaged
+    updates: list[int] = []
+    real = Store.update
+
+    def update(self: Store, sparql: str) -> None:
+        updates.append(len(sparql))
+        real(self, sparql)
+
+    monkeypatch.setattr(Store, "update", update)
+    with Store(path, write=True) as store:
+        claims_g = ox.NamedNode(str(IRIS.claims_graph))
+        per_entity: dict[Any, int] = {}
+        for quad in store.ox.quads_for_pattern(None, ox.NamedNode(RDF + "subject"), None,
+                                               claims_g):
+            per_entity[quad.object] = per_entity.get(quad.object, 0) + 1
+        sizes = rebuild_store(store, BASE, chunk_statements=40)
+    monkeypatch.undo()
+    assert _quads(path) == expected
+    # whole entities per chunk: 40 statements, or one entity's when it has more
+    assert len(sizes) > 5
+    assert max(sizes) <= 40 + max(per_entity.values())
+    assert sum(sizes) <= sum(per_entity.values())
+    # no update holds the store's shared graphs: each is a chunk's deletions
+    assert updates and max(updates) < whole / 4
+
+
+def test_a_rebuild_of_a_sound_store_changes_nothing(store_path: Path) -> None:
+    before = _quads(store_path)
+    with Store(store_path, write=True) as store:
+        assert len(rebuild_store(store, BASE, chunk_statements=25)) > 5
+    assert _quads(store_path) == before
+
+
+def test_a_rebuild_cut_short_gives_the_same_result_when_run_again(
+        damaged: tuple[Path, set[str], int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not one transaction: a chunk adds what is missing before it deletes what is stale,
+    so a rebuild cut anywhere (the import's or load's journal is still there) leaves the
+    statements readable, and the next open's rebuild finishes it."""
+    path, expected, _ = damaged
+    calls = 0
+    real = entities._delete
+
+    def failing(store: Store, quads: list[Any]) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # the third chunk has added its quads, not deleted the stale ones
+            raise OSError(28, "No space left on device")
+        real(store, quads)
+
+    monkeypatch.setattr(entities, "_delete", failing)
+    with Store(path, write=True) as store, pytest.raises(StoreError):
+        rebuild_store(store, BASE, chunk_statements=40)
+    monkeypatch.undo()
+    assert _quads(path) != expected
+    with Store(path, write=True) as store:
+        rebuild_store(store, BASE, chunk_statements=70)
+    assert _quads(path) == expected

@@ -40,6 +40,7 @@ from rdflib import OWL, RDF, RDFS, Literal, URIRef
 from rdflib.namespace import PROV
 
 from .background import Background
+from .errors import StoreError
 from .iris import Iris
 from .store import Store, insert_data
 from .terms import from_ox, nt_line, to_ox
@@ -499,15 +500,19 @@ class EntityIndex:
             self._set(st, claim)
 
     def _claims_from_links(self, statements: Iterable[Any] | None, *,
-                           excluding: Any = None) -> dict[Any, Claim]:
-        """Claims recomputed from the articles' links (all of them if ``statements`` is None)."""
+                           excluding: Any = None, subjects: Iterable[Any] | None = None
+                           ) -> dict[Any, Claim]:
+        """Claims recomputed from the articles' links: of ``statements``, or of the
+        statements about ``subjects``, or of all of them if both are None."""
         out: dict[Any, Claim] = {}
-        todo: list[Any] = list(statements) if statements is not None else [None]
+        key = "?st" if subjects is None else "?s"
+        given = statements if subjects is None else subjects
+        todo: list[Any] = list(given) if given is not None else [None]
         claims_graph = to_ox(self.iris.claims_graph)
         for i in range(0, len(todo), 300):
             chunk = todo[i:i + 300]
-            values = ("" if statements is None else
-                      f"VALUES ?st {{ {' '.join(str(to_ox(st)) for st in chunk)} }}")
+            values = ("" if given is None else
+                      f"VALUES {key} {{ {' '.join(str(to_ox(t)) for t in chunk)} }}")
             skip = f"FILTER(?a != {to_ox(excluding)})" if excluding is not None else ""
             rows = self.store.query(
                 f"""SELECT ?st ?s ?p ?o ?inf (MIN(?n) AS ?first) WHERE {{ {values}
@@ -617,7 +622,12 @@ class EntityIndex:
                          for (s, p, o), g in inserts]
 
     def rebuild(self) -> str:
-        """An update that rewrites the shared graphs from the articles' links alone."""
+        """An update that rewrites the shared graphs from the articles' links alone.
+
+        One update for the whole store: its size grows with the store. A store is rebuilt
+        in chunks by :func:`rebuild_store`, which writes the same quads; this one is the
+        reference the tests hold it to.
+        """
         self.claims, self.described = {}, {}
         for st, claim in self._claims_from_links(None).items():
             self.claims.setdefault(claim.triple[0], {})
@@ -630,6 +640,87 @@ class EntityIndex:
         self.stored = set()
         rest = self.pending_update()
         return " ;\n".join([*drops, *([rest] if rest else [])])
+
+    def rewrite(self, entities: list[Any]) -> int:
+        """Rewrite the descriptions and statements of these entities (pyoxigraph terms) from
+        the articles' links, in the store; returns the number of statements recomputed.
+
+        A chunk of :func:`rebuild_store`: what is missing is added first, then what is
+        stale deleted, so that the statements stay readable if it is cut short.
+        """
+        store, iris = self.store, self.iris
+        graphs = [to_ox(g) for g in (iris.entities_graph, iris.entities_inferred_graph)]
+        claims_g = to_ox(iris.claims_graph)
+        subjects = [from_ox(e) for e in entities]
+        claims = self._claims_from_links(None, subjects=subjects)
+        self.claims, self.described = {s: {} for s in subjects}, {}
+        for st, claim in claims.items():
+            self.claims.setdefault(claim.triple[0], {})
+            if claim.alive:
+                self._keep(st, claim)
+        wanted: set[Any] = set()
+        for subject in self.claims:
+            own, more = self.view(subject)
+            wanted.update(_quad(t, graphs[0]) for t in own)
+            wanted.update(_quad(t, graphs[1]) for t in more)
+        for st, claim in claims.items():
+            if claim.alive:
+                wanted.update(_quad(t, claims_g) for t in _reified(st, claim))
+        held: set[Any] = set()
+        rdf_subject = to_ox(_RDF_SUBJECT)
+        for entity in entities:
+            for graph in graphs:
+                held.update(store.ox.quads_for_pattern(entity, None, None, graph))
+            for link in store.ox.quads_for_pattern(None, rdf_subject, entity, claims_g):
+                held.update(store.ox.quads_for_pattern(link.subject, None, None, claims_g))
+        missing = [q for q in wanted if q not in held]
+        if missing:
+            store.ox.bulk_extend(missing)
+        _delete(store, [q for q in held if q not in wanted])
+        store.ox.flush()  # frees the memtables the deletes filled
+        self.claims, self.described = {}, {}
+        return len(claims)
+
+    def sweep(self) -> None:
+        """Delete what the shared graphs hold of no statement's subject (the end of a
+        rebuild: a statement without ``rdf:subject``, the description of an entity that
+        no statement is about any more)."""
+        iris = self.iris
+        claims_g, subject = to_ox(iris.claims_graph), to_ox(_RDF_SUBJECT)
+        patterns = [f"GRAPH {claims_g} {{ ?s ?p ?o FILTER NOT EXISTS {{ ?s {subject} ?x }} }}"]
+        patterns += [f"GRAPH {to_ox(g)} {{ ?s ?p ?o }} FILTER NOT EXISTS {{ GRAPH {claims_g} "
+                     f"{{ ?st {subject} ?s }} }}"
+                     for g in (iris.entities_graph, iris.entities_inferred_graph)]
+        graphs = [claims_g, to_ox(iris.entities_graph), to_ox(iris.entities_inferred_graph)]
+        for pattern, graph in zip(patterns, graphs, strict=True):
+            batch: list[Any] = []
+            # the rows are read from a snapshot, while the batches are deleted
+            for row in self.store.query(f"SELECT ?s ?p ?o WHERE {{ {pattern} }}", union=False):
+                batch.append(ox.Quad(row["s"], row["p"], row["o"], graph))
+                if len(batch) >= _DELETE_BATCH:
+                    _delete(self.store, batch)
+                    batch = []
+            _delete(self.store, batch)
+
+
+def _quad(triple: Triple, graph: Any) -> Any:
+    s, p, o = triple
+    return ox.Quad(to_ox(s), to_ox(p), to_ox(o), graph)
+
+
+def _delete(store: Store, quads: list[Any]) -> None:
+    """Delete quads, in updates of at most ``_DELETE_BATCH`` (a blank node cannot be
+    named in ``DELETE DATA``: such a quad is removed on its own)."""
+    named = []
+    for quad in quads:
+        if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
+            store.ox.remove(quad)
+        else:
+            named.append(quad)
+    for i in range(0, len(named), _DELETE_BATCH):
+        store.update("DELETE DATA { " + " ".join(
+            f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+            for q in named[i:i + _DELETE_BATCH]) + " }")
 
 
 def claim_links(iris: Iris, article: Any, split_: Split) -> tuple[list[Triple], list[Triple]]:
@@ -696,10 +787,47 @@ def _name(cls: Any) -> str:
     return str(cls).rsplit("#", 1)[-1]
 
 
-def rebuild_store(store: Store, base: str) -> None:
-    """Rewrite the shared entity graphs from the articles' claim links (after a crash)."""
+REBUILD_STATEMENTS = 10_000  # statements about the entities of one chunk of a rebuild
+_DELETE_BATCH = 10_000  # quads per DELETE DATA
+
+
+def rebuild_store(store: Store, base: str, *,
+                  chunk_statements: int = REBUILD_STATEMENTS) -> list[int]:
+    """Rewrite the shared entity graphs from the articles' claim links (after a crash, an
+    import); returns the number of statements of each chunk it wrote.
+
+    The result is :meth:`EntityIndex.rebuild`'s, written in chunks of whole entities (of
+    about ``chunk_statements`` statements, or one entity's if it has more), so that
+    memory does not grow with the store (one update for the whole store grew with it).
+    For each chunk, the entities' claims are recomputed from the links, then what the
+    shared graphs lack of their descriptions and statements is added (a bulk write) and
+    what they hold of them that is no longer so is deleted. Last, what the shared graphs
+    hold of no statement's subject goes. It is not one transaction: the caller's journal
+    stays until it returns, and a crash in between leaves for the next open a store from
+    which the same rebuild gives the same result (a chunk adds before it deletes: the
+    statements it reads are never missing).
+    """
     from .background import background
 
     iris = Iris(base)
     index = EntityIndex(store, iris, background(iris))
-    store.update(index.rebuild())
+    sizes: list[int] = []
+    chunk: dict[Any, None] = {}  # entities, in the order the claims graph gives them
+    count = 0
+    try:
+        # a snapshot: what the chunks write does not show here (by entity on disk)
+        for quad in store.ox.quads_for_pattern(None, to_ox(_RDF_SUBJECT), None,
+                                               to_ox(iris.claims_graph)):
+            entity = quad.object
+            if count >= chunk_statements and entity not in chunk:
+                sizes.append(index.rewrite(list(chunk)))
+                chunk, count = {}, 0
+            chunk[entity] = None
+            count += 1
+        if chunk:
+            sizes.append(index.rewrite(list(chunk)))
+        index.sweep()
+        store.ox.flush()
+    except OSError as exc:
+        raise StoreError(f"cannot write to the store at {store.path}: {exc}") from exc
+    return sizes
