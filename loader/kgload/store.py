@@ -45,6 +45,7 @@ LOCK_NAME = "kgload.lock"
 JOURNAL_NAME = "kgload-journal.json"
 # files of the database itself: if one is missing or unreadable, the store is damaged
 _DATABASE_FILES = ("CURRENT", "MANIFEST-", ".sst", "OPTIONS-", ".log")
+_MOVE_SLICE = 50_000  # quads of a staged graph copied at a time when an import commits
 
 
 def is_damage(exc: BaseException) -> bool:
@@ -410,8 +411,13 @@ class Store:
             target: Any = ox.NamedNode(target_name) if target_name else ox.DefaultGraph()
             if target_name:  # the default graph is added to, a named graph replaced
                 self.ox.update(f"DROP SILENT GRAPH {target}")
-            self.ox.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, target)
-                                 for q in self.ox.quads_for_pattern(None, None, None, staging)])
+            copy: list[Any] = []  # in slices: a graph of a dump may be large
+            for q in self.ox.quads_for_pattern(None, None, None, staging):
+                copy.append(ox.Quad(q.subject, q.predicate, q.object, target))
+                if len(copy) == _MOVE_SLICE:
+                    self.ox.bulk_extend(copy)
+                    copy = []
+            self.ox.bulk_extend(copy)
             self.ox.flush()  # the copy is on disk before its source goes
             self.ox.update(f"DROP GRAPH {staging}")
 
