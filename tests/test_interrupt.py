@@ -30,7 +30,12 @@ TOTAL = 300  # articles are committed in batches (at most ~2 s of work): several
 
 
 def _kgload(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from kgload.cli import main; main()", *args]
+    # Ctrl-C as in a terminal's foreground: a job started with `&` by a shell without job
+    # control (a CI script run in the background) inherits SIGINT ignored, and Python then
+    # installs no KeyboardInterrupt handler (the queries' tests failed that way)
+    start = ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "from kgload.cli import main; main()")
+    return [sys.executable, "-c", start, *args]
 
 
 def test_sigint_stops_between_articles_and_reports_the_committed_ones(tmp_path: Path) -> None:
