@@ -116,15 +116,6 @@ def test_reloads_flush_the_store_once_enough_has_been_written(
     assert len(flushed) == ARTICLES and min(flushed) > 1000  # what each reload wrote
 
 
-def test_the_flush_threshold_is_a_few_megabytes() -> None:
-    # at about 8 bytes of memtable per character of update (measured), 4 MB of updates
-    # hold about 32 MB of memtables
-    assert 1_000_000 <= commit.RELOAD_FLUSH_CHARS <= 16_000_000
-
-
-# ------------------------------------------------------------------ the rebuild
-
-
 def _damage(path: Path) -> None:
     """The shared graphs out of step with the articles, as a crash or a merge leaves them:
     descriptions lost, wrong first orders, a torn statement, leftovers, articles' load

@@ -24,7 +24,7 @@ from . import __version__
 from .background import background
 from .check import declarations, declared_ids, entity_references, referenced_ids
 from .entities import EntityIndex, Known, claim_links, type_conflicts
-from .errors import Finding, InputRejected, Refused, StoreError
+from .errors import Finding, InputRejected, Refused
 from .facts import FactsFile
 from .iris import Iris
 from .model import model_digest
@@ -267,10 +267,7 @@ class Writer:
 
     def flush_store(self) -> None:
         """Write the store's memtables to disk, which frees them (see RELOAD_FLUSH_CHARS)."""
-        try:
-            self.store.ox.flush()
-        except OSError as exc:
-            raise StoreError(f"cannot write to the store at {self.store.path}: {exc}") from exc
+        self.store.flush()
         self.unflushed = 0
 
 

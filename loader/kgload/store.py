@@ -291,6 +291,13 @@ class Store:
         except OSError as exc:
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
 
+    def flush(self) -> None:
+        """Write what the database holds in memory (its memtables) to disk, freeing it."""
+        try:
+            self.ox.flush()
+        except OSError as exc:
+            raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+
     def replace_graphs(self, graphs: dict[URIRef, Graph], drop: Iterable[URIRef] = ()) -> None:
         self.update(replace_graphs_update(graphs, drop))
 
