@@ -32,7 +32,7 @@ from rdflib import URIRef
 
 from .errors import Finding, InputRejected, KgloadError, StoreError, UsageError
 from .iris import Iris
-from .store import Store
+from .store import Store, batches
 from .vocab import KG_IRI
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -358,14 +358,11 @@ def _write(store: Store, quads: Iterator[Any], staging: dict[str, str], batch: i
         (ox.DefaultGraph() if target == "" else ox.NamedNode(target)): ox.NamedNode(name)
         for target, name in staging.items()}
     redirect: Callable[[Any], Any] = into.get
-    pending: list[Any] = []
-    for quad in quads:
+    def placed(quad: Any) -> Any:
         moved = redirect(quad.graph_name)
-        pending.append(quad if moved is None
-                       else ox.Quad(quad.subject, quad.predicate, quad.object, moved))
-        if len(pending) >= batch:
-            store.ox.bulk_extend(pending)
-            pending = []
-    if pending:
-        store.ox.bulk_extend(pending)
+        return quad if moved is None else ox.Quad(quad.subject, quad.predicate, quad.object,
+                                                  moved)
+
+    for part in batches(map(placed, quads), batch):
+        store.ox.bulk_extend(part)
     store.ox.flush()

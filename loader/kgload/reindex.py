@@ -43,7 +43,7 @@ from .model import model_status, stale_articles
 from .outcomes import LoadReport, Outcome, Status, Timer
 from .pipeline import Documents, load_documents
 from .reasoning import Reasoner
-from .store import Store
+from .store import Store, batches
 from .vocab import KG, KG_IRI
 
 # held by a rebuild, in the store's folder: one rebuild of a store at a time
@@ -288,13 +288,7 @@ def _copy_foreign_graphs(old: Store, new: Store, iris: Iris, batch: int = 10_000
             new.ox.clear_graph(graph)
         elif new.ox.contains_named_graph(graph):
             new.ox.remove_graph(graph)
-        quads: list[ox.Quad] = []
-        for quad in old.ox.quads_for_pattern(None, None, None, graph):
-            quads.append(quad)
-            if len(quads) == batch:
-                new.ox.extend(quads)
-                copied, quads = copied + len(quads), []
-        if quads:
+        for quads in batches(old.ox.quads_for_pattern(None, None, None, graph), batch):
             new.ox.extend(quads)
             copied += len(quads)
     return copied

@@ -48,6 +48,19 @@ _DATABASE_FILES = ("CURRENT", "MANIFEST-", ".sst", "OPTIONS-", ".log")
 _MOVE_SLICE = 50_000  # quads of a staged graph copied at a time when an import commits
 
 
+def batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of ``size`` (the last one shorter, none empty): quads are
+    written a batch at a time, so that a large graph is never held whole."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether an error raised by the database says that its files are damaged.
 
@@ -418,13 +431,10 @@ class Store:
             target: Any = ox.NamedNode(target_name) if target_name else ox.DefaultGraph()
             if target_name:  # the default graph is added to, a named graph replaced
                 self.ox.update(f"DROP SILENT GRAPH {target}")
-            copy: list[Any] = []  # in slices: a graph of a dump may be large
-            for q in self.ox.quads_for_pattern(None, None, None, staging):
-                copy.append(ox.Quad(q.subject, q.predicate, q.object, target))
-                if len(copy) == _MOVE_SLICE:
-                    self.ox.bulk_extend(copy)
-                    copy = []
-            self.ox.bulk_extend(copy)
+            moved = (ox.Quad(q.subject, q.predicate, q.object, target)
+                     for q in self.ox.quads_for_pattern(None, None, None, staging))
+            for batch in batches(moved, _MOVE_SLICE):  # a graph of a dump may be large
+                self.ox.bulk_extend(batch)
             self.ox.flush()  # the copy is on disk before its source goes
             self.ox.update(f"DROP GRAPH {staging}")
 
