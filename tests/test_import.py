@@ -228,3 +228,24 @@ def test_a_broken_dump_writes_nothing(store_copy: Path, tmp_path: Path,
     assert not [u for spy in spies for u in spy.updates]
     monkeypatch.undo()
     assert not (store_copy / JOURNAL_NAME).exists()
+
+
+def test_a_staged_graph_moves_into_place_whole_in_small_slices(
+        store_copy: Path, dump: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The roll-forward copies a staged graph a slice at a time: every quad arrives,
+    the last partial slice included."""
+    with Store(store_copy, write=False) as store:
+        before = store.count(IRIS.asserted_graph(ARTICLE_ID))
+    monkeypatch.setattr("kgload.store._MOVE_SLICE", 3)
+    assert invoke("import", dump, store=store_copy).exit_code == 0
+    _clean(store_copy)
+    with Store(store_copy, write=False) as store:
+        assert store.count(IRIS.asserted_graph(ARTICLE_ID)) == before + 1
+        assert _holds(store, ADDED) and _holds(store, DEFAULT_TRIPLE)
+
+
+def test_batches_keep_every_item_in_order() -> None:
+    from kgload.store import batches
+    assert list(batches(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(batches(range(6), 3)) == [[0, 1, 2], [3, 4, 5]]
+    assert list(batches([], 3)) == []
