@@ -462,26 +462,44 @@ def _parse_day(value: str) -> date:
     return span.start
 
 
-def resolve_time(spec: Any, published: date | None) -> dates.TimeSpan:
+# Statuses whose action is still to come when the article is published: a bare weekday,
+# date or month in their time is the coming one, not the most recent (dates.resolve's ahead).
+FORWARD_STATUSES = frozenset({"planned", "committed", "requested", "ordered", "hypothetical"})
+_BOUNDS = ("start", "end", "after", "before")
+
+
+def resolve_time(spec: Any, published: date | None, *, status: str | None = None
+                 ) -> dates.TimeSpan:
     """Resolve a facts-file time (text, or {text, start, end, after, before}).
+
+    ``status`` is the action's status: for one in :data:`FORWARD_STATUSES`, a bare weekday
+    or date is the coming one (a role's time has no status and looks back).
 
     Without a text, ``start``/``end`` are the bounds. With a text, every bound given
     (``start``, ``end``, ``after``, ``before``) can only narrow the text's window: a bound
-    that contradicts it is an error, never a silent widening.
+    that contradicts it is an error, never a silent widening. A text the rules cannot read
+    ("decades ago") is kept as written when bounds are given, and the bounds alone decide.
     """
+    ahead = status in FORWARD_STATUSES
     if isinstance(spec, str):
-        return dates.resolve(spec, published)
+        return dates.resolve(spec, published, ahead=ahead)
     text = spec.get("text")
     start = _parse_day(spec["start"]) if "start" in spec else None
     end = _parse_day(spec["end"]) if "end" in spec else None
     if start and end and start > end:
         raise dates.DateError(f"the start ({start.isoformat()}) is after the end "
                               f"({end.isoformat()})")
+    span = None
     if text is not None:
-        span = dates.narrow(dates.resolve(text, published), after=start, before=end)
-    else:
+        try:
+            span = dates.narrow(dates.resolve(text, published, ahead=ahead),
+                                after=start, before=end)
+        except (dates.UnreadableTime, dates.NoPublicationDate):
+            if not any(key in spec for key in _BOUNDS):
+                raise
+    if span is None:  # bounds only: no text, or words no rule can read
         precision = "day" if start is not None and start == end else "approximate"
-        span = dates.TimeSpan(start, end, precision, None)
+        span = dates.TimeSpan(start, end, precision, text)
     after = _parse_day(spec["after"]) if "after" in spec else None
     before = _parse_day(spec["before"]) if "before" in spec else None
     if after or before:
@@ -489,14 +507,15 @@ def resolve_time(spec: Any, published: date | None) -> dates.TimeSpan:
     return span
 
 
-def _time_paths(data: dict[str, Any]) -> Iterator[Path_]:
+def _time_paths(data: dict[str, Any]) -> Iterator[tuple[Path_, str | None]]:
+    """Where the times are, each with the status of its action (None for a role's)."""
     for i, action in enumerate(data["actions"]):
         if "time" in action:
-            yield ("actions", i, "time")
+            yield ("actions", i, "time"), action.get("status")
     for i, entity in enumerate(data.get("entities", [])):
         for j, role in enumerate(entity.get("roles", [])):
             if "time" in role:
-                yield ("entities", i, "roles", j, "time")
+                yield ("entities", i, "roles", j, "time"), None
 
 
 def _resolve_times(
@@ -510,14 +529,19 @@ def _resolve_times(
         bad_published = True
         out.add(("article", "published"), f"published: {exc}", "bad-date")
     times: dict[Path_, dates.TimeSpan] = {}
-    for path in _time_paths(data):
+    for path, status in _time_paths(data):
         spec: Any = data
         for key in path:
             spec = spec[key]
         try:
-            times[path] = resolve_time(spec, published)
+            times[path] = resolve_time(spec, published, status=status)
         except dates.DateError as exc:
             if bad_published and isinstance(exc, dates.NoPublicationDate):
                 continue  # already said once, at the publication date
-            out.add(path, f"time: {exc}", "bad-date")
+            hint = ""
+            if isinstance(exc, dates.UnreadableTime):
+                hint = ("; to keep these words as written, add the dates they stand for: "
+                        f"{{text: {_show(spec if isinstance(spec, str) else spec['text'])}, "
+                        "after: YYYY-MM-DD, before: YYYY-MM-DD}")
+            out.add(path, f"time: {exc}{hint}", "bad-date")
     return published, times
