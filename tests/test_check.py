@@ -602,7 +602,7 @@ def test_good_folder_holds_only_the_listed_files() -> None:
     [
         ("arabic-names.yaml", "abdel-fattah-el-sisi", "عبد الفتاح السيسي",
          "\u200fالرئيس السيسي"),
-        ("hebrew-names.yaml", "israel", "ישראל", "מְדִינַת יִשְׂרָאֵל"),
+        ("hebrew-names.yaml", "medinat-yisrael", "ישראל", "מְדִינַת יִשְׂרָאֵל"),
         ("chinese-names.yaml", "wang-yi", "王毅", "\U00020000"),
     ],
 )
