@@ -227,7 +227,7 @@ def test_trump_accuses_petro_twice(cli: CliRun, example_store: Path) -> None:
     rows = query_json(cli, example_store, "who-accused-whom", ("actor", "Trump"))
     assert len(rows) == 2
     assert {(r["accuser"], r["accused"], r["code"], r["kind"]) for r in rows} == {
-        ("Donald Trump", "Gustavo Petro", "1121", "accuse of crime")}
+        ("Donald Trump", "Gustavo Petro", "1121", "accuse of crime, corruption")}
     assert {fact_id(r) for r in rows} == {"trump-brands-petro-drug-trafficker",
                                           "trump-accuses-petro-cocaine"}
     [cocaine] = [r for r in rows if fact_id(r) == "trump-accuses-petro-cocaine"]
@@ -251,7 +251,7 @@ def test_agreements(cli: CliRun, example_store: Path) -> None:
     # action itself is the object of the agreement, with status committed.
     joint = by_code["0312"]
     assert set(joint["parties"].split("; ")) == {"Donald Trump", "Gustavo Petro"}
-    assert joint["kind"] == "agree to cooperate militarily"
+    assert joint["kind"] == "express intent to cooperate militarily"
     assert joint["status"] == "occurred"
     # (one object: summaries may themselves hold the "; " that separates objects)
     agreed = joint["agreed"]
@@ -261,7 +261,7 @@ def test_agreements(cli: CliRun, example_store: Path) -> None:
     # "He accepted President Trump's invitation to meet in Washington" (036).
     accept = by_code["036"]
     assert accept["parties"] == "Gustavo Petro"
-    assert accept["kind"] == "accept invitation to meet"
+    assert accept["kind"] == "express intent to meet or negotiate"
     assert accept["status"] == "occurred"
     assert "(planned)" in accept["agreed"]  # the Washington meeting has not happened yet
     assert "Washington" in accept["agreed"]
@@ -392,8 +392,8 @@ def test_border_from_both_sides(cli: CliRun, example_store: Path) -> None:
         activity = row["activity_at_border"].split(" | ")
         assert "operate (ongoing) ×1" in activity, activity  # the armed groups there
         # the requested and the committed joint attacks on the ELN happen there too
-        assert "use military force (requested) ×1" in activity, activity
-        assert "use military force (committed) ×1" in activity, activity
+        assert "use conventional military force (requested) ×1" in activity, activity
+        assert "use conventional military force (committed) ×1" in activity, activity
         assert len(activity) == len(set(activity))
         assert int(row["actions_at_border"]) == sum(int(a.rsplit("×", 1)[1]) for a in activity)
 

@@ -262,7 +262,7 @@ def test_requests_with_the_status_of_what_was_requested(example_store: Path) -> 
     assert found == {
         ("Gustavo Petro", "Donald Trump", "appeal for military cooperation",
          "violent-attack-on-eln-at-border", "requested"),
-        ("Donald Trump", "Gustavo Petro", "invite to meet",
+        ("Donald Trump", "Gustavo Petro", "appeal to others to meet or negotiate",
          "petro-trump-washington-meeting", "planned"),
         # "He said guerrillas must be attacked from the rear": a call, made in a statement
         ("Armando Benedetti", "", "make statement", "attack-eln-from-rear", "requested"),
@@ -310,7 +310,7 @@ def test_use_of_force_tells_what_happened_from_what_is_alleged(example_store: Pa
     by_fact = {fact_id(r["fact"]): r for r in rows}
     seizure = by_fact["us-seizes-maduro"]
     assert (seizure["agents"], seizure["targets"], seizure["kind"], seizure["code"]) == (
-        "US military", "Nicolás Maduro", "arrest, detain or seize", "173")
+        "US military", "Nicolás Maduro", "arrest, detain, or charge with legal action", "173")
     assert (seizure["status"], seizure["happened"], seizure["places"]) == (
         "occurred", "yes", "Caracas")
     for attack in ("eln-attacks-soldiers", "eln-kidnaps-soldiers"):
@@ -352,9 +352,9 @@ def test_hostile_actions_come_from_the_inferred_hierarchy(example_store: Path) -
     assert len(rows) == len(expected)
     kinds = {r["kind"] for r in rows}
     assert {"threaten", "threaten with military force", "give ultimatum"} <= kinds  # threats
-    assert {"accuse", "accuse of crime"} <= kinds  # accusations
+    assert {"accuse", "accuse of crime, corruption"} <= kinds  # accusations
     assert "criticize or denounce" in kinds  # criticisms
-    assert {"use military force", "arrest, detain or seize", "abduct or kidnap"} <= kinds
+    assert {"use conventional military force", "arrest, detain, or charge with legal action", "abduct, hijack"} <= kinds
     assert {r["family"] for r in rows} == {"Disapprove", "Threaten", "Reduce relations",
                                            "Coerce", "Assault", "Fight"}
     for row in rows:
@@ -370,8 +370,8 @@ def test_hostile_actions_come_from_the_inferred_hierarchy(example_store: Path) -
 def test_hostile_actions_of_trump(example_store: Path) -> None:
     rows = rows_of(example_store, "hostile-actions", actor="Trump")
     assert sorted((r["kind"], r["targets"]) for r in rows) == [
-        ("accuse of crime", "Gustavo Petro"),
-        ("accuse of crime", "Gustavo Petro"),
+        ("accuse of crime, corruption", "Gustavo Petro"),
+        ("accuse of crime, corruption", "Gustavo Petro"),
         ("threaten", "Gustavo Petro"),
         ("threaten with military force", "Colombia"),
     ]
