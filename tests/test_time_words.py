@@ -7,7 +7,9 @@ exact windows the docs promise.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from rdflib import Literal
 
 from kgload.check import FORWARD_STATUSES, CheckedFacts, check_facts, resolve_time
-from kgload.dates import DateError, TimeSpan, UnreadableTime, resolve
+from kgload.dates import _RELATIVE, DateError, TimeSpan, UnreadableTime, resolve
 from kgload.errors import InputRejected
 from kgload.facts import parse_bytes
 from kgload.iris import Iris
@@ -676,3 +678,50 @@ def test_bare_words_looking_back_do_not_start_after_publication(
 ) -> None:
     found = resolve_time(text, pub, status=status)
     assert found.start is not None and found.start <= pub
+
+
+# --- docs/time-rules.md: every example holds, every rule has one --------------------------------
+
+RULES_DOC = Path(__file__).resolve().parents[1] / "docs" / "time-rules.md"
+DOC_PUBLISHED = date(2026, 1, 7)
+EXAMPLE = re.compile(
+    r"`(?P<text>[^`]+)`(?: \((?P<status>\w+)\))? → "
+    r"(?P<start>open|\d{4}-\d\d-\d\d)(?: to (?P<end>\d{4}-\d\d-\d\d))?"
+)
+
+
+def documented_examples() -> list[tuple[str, str | None, str, str, str]]:
+    """(text, status, start, end, precision) for each example in the rules' tables."""
+    found = []
+    for line in RULES_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or len(cells) != 4 or cells[0] == "Expression":
+            continue
+        for m in EXAMPLE.finditer(cells[3]):
+            found.append((m["text"], m["status"], m["start"], m["end"] or m["start"], cells[2]))
+    return found
+
+
+def test_the_rules_doc_has_examples() -> None:
+    assert len(documented_examples()) > 80
+
+
+@pytest.mark.parametrize(("text", "status", "start", "end", "precision"), documented_examples())
+def test_documented_example_holds(
+    text: str, status: str | None, start: str, end: str, precision: str
+) -> None:
+    span = resolve_time(text, DOC_PUBLISHED, status=status)
+    shown = (span.start.isoformat() if span.start else "open", span.end and span.end.isoformat())
+    assert shown == (start, end)
+    if precision in ("day", "month", "year", "approximate"):
+        assert span.precision == precision
+
+
+def test_every_rule_has_a_documented_example() -> None:
+    examples = [" ".join(text.lower().split()) for text, *_ in documented_examples()]
+    for pattern, _ in _RELATIVE:
+        assert any(
+            pattern.fullmatch(example)
+            or pattern.fullmatch(re.sub(r"^(on|in|during) ", "", example))
+            for example in examples
+        ), f"docs/time-rules.md has no example for {pattern.pattern[:60]!r}"
