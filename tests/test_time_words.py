@@ -502,9 +502,9 @@ def test_check_passes_the_action_status_and_roles_look_back() -> None:
                 "at the start of the rainy season",
             ),
         ),
-        (
+        (  # the words are stripped, as resolve() strips them
             {"text": "  Decades ago ", "start": "1990", "before": "2000-06-30"},
-            TimeSpan(date(1990, 1, 1), date(2000, 6, 30), "approximate", "  Decades ago "),
+            TimeSpan(date(1990, 1, 1), date(2000, 6, 30), "approximate", "Decades ago"),
         ),
     ],
     ids=["end", "start-end", "after-before", "start-before"],

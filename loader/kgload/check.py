@@ -499,7 +499,7 @@ def resolve_time(spec: Any, published: date | None, *, status: str | None = None
                 raise
     if span is None:  # bounds only: no text, or words no rule can read
         precision = "day" if start is not None and start == end else "approximate"
-        span = dates.TimeSpan(start, end, precision, text)
+        span = dates.TimeSpan(start, end, precision, text.strip() if text else None)
     after = _parse_day(spec["after"]) if "after" in spec else None
     before = _parse_day(spec["before"]) if "before" in spec else None
     if after or before:
