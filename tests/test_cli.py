@@ -103,14 +103,39 @@ def test_schema_is_json_schema(cli: CliRun) -> None:
     assert "article" in schema["properties"]
 
 
-def test_types_lists_cameo_codes(cli: CliRun) -> None:
+def test_types_lists_the_tree_with_cameo_codes(cli: CliRun) -> None:
     result = cli("types")
     assert result.exit_code == 0
-    rows = [line.split() for line in result.stdout.splitlines()]
-    assert ["action", "ThreatenMilitaryForce", "138"] in rows
-    assert ["action", "Threaten", "130"] in rows
+    lines = result.stdout.splitlines()
+    # the tree: a code under its parent code, indented one step more
+    threaten = next(i for i, line in enumerate(lines) if line.split()[:2] == ["Threaten", "130"])
+    depth = len(lines[threaten]) - len(lines[threaten].lstrip())
+    military = next(i for i, line in enumerate(lines)
+                    if line.split()[:2] == ["ThreatenMilitaryForce", "138"])
+    assert threaten < military
+    assert len(lines[military]) - len(lines[military].lstrip()) == depth + 2
+    assert ["JoinGroup", "join"] in [line.split() for line in lines]  # kgload's own, no code
     as_json = json.loads(cli("types", "--format", "json").stdout)
-    assert {"kind": "action", "type": "GiveUltimatum", "CAMEO code / note": "139"} in as_json
+    assert {"kind": "action", "type": "GiveUltimatum", "code": "139", "label": "give ultimatum",
+            "family": "Threaten", "parent": "Threaten", "other labels": ""} in as_json
+    assert len([r for r in as_json if r["kind"] == "action" and r["code"]]) >= 295
+
+
+def test_types_searches_words_codes_and_names(cli: CliRun) -> None:
+    found = cli("types", "air", "strikes")
+    assert found.exit_code == 0
+    marked = [line.split()[1] for line in found.stdout.splitlines() if line.startswith("*")]
+    assert marked == ["EmployAerialWeapons"]
+    # the match comes after its super-types, unmarked
+    assert "Fight" in found.stdout and "HostileAction" in found.stdout
+    codes = json.loads(cli("types", "19", "--format", "json").stdout)
+    assert {r["code"] for r in codes if r["code"]} >= {"190", "194", "195", "1951", "196"}
+    assert all(r["code"].startswith("19") for r in codes if r["code"])
+    exact = cli("types", "state").stdout
+    assert [line.split()[1] for line in exact.splitlines() if line.startswith("*")] == ["State"]
+    nothing = cli("types", "no", "such", "thing")
+    assert nothing.exit_code == 1
+    assert "no type matches 'no such thing'" in nothing.stderr
 
 
 def test_queries_lists_every_stored_query(cli: CliRun) -> None:

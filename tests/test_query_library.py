@@ -354,7 +354,8 @@ def test_hostile_actions_come_from_the_inferred_hierarchy(example_store: Path) -
     assert {"threaten", "threaten with military force", "give ultimatum"} <= kinds  # threats
     assert {"accuse", "accuse of crime, corruption"} <= kinds  # accusations
     assert "criticize or denounce" in kinds  # criticisms
-    assert {"use conventional military force", "arrest, detain, or charge with legal action", "abduct, hijack"} <= kinds
+    assert {"use conventional military force", "arrest, detain, or charge with legal action",
+            "abduct, hijack"} <= kinds
     assert {r["family"] for r in rows} == {"Disapprove", "Threaten", "Reduce relations",
                                            "Coerce", "Assault", "Fight"}
     for row in rows:

@@ -1056,17 +1056,38 @@ def schema() -> None:
 
 
 @main.command()
+@click.argument("search", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(_ROW_FORMATS), default="table",
               show_default=True, help=_ROWS_HELP)
-def types(fmt: str) -> None:
-    """List the action and entity types facts files may use, with CAMEO codes."""
-    from .ontology import action_types, actor_types, entity_types
-    from .render import render
+def types(search: tuple[str, ...], fmt: str) -> None:
+    """List the action and entity types facts files may use, as a tree, or search them.
 
-    rows = [["action", name, kind.cameo or ""] for name, kind in sorted(action_types().items())]
-    rows += [["entity", name, "actor" if name in actor_types() else ""]
-             for name in sorted(entity_types())]
-    click.echo(render(["kind", "type", "CAMEO code / note"], rows, fmt), nl=False)
+    Action types are the CAMEO event codes (with their families) and kgload's own;
+    entity types follow. SEARCH words must all occur in a type's name, label, family or
+    other labels (`kgload types air strike`); a number matches the CAMEO codes that
+    start with it (`kgload types 19`). Matches are shown under their super-types,
+    marked with `*` in the table. Exit 1 when nothing matches.
+    """
+    from .render import render
+    from .typetree import COLUMNS, type_tree
+    from .typetree import search as search_types
+
+    tree = type_tree()
+    text = " ".join(search)
+    shown = search_types(tree, text) if text.strip() else [(e, False) for e in tree]
+    if not shown:
+        click.echo(f"no type matches {text!r} (try fewer words, or a CAMEO code such as 19)",
+                   err=True)
+        raise SystemExit(1)
+    if fmt != "table":
+        click.echo(render(COLUMNS, [entry.row() for entry, _ in shown], fmt), nl=False)
+        return
+    # the table is the tree: names indented under their super-type (never clipped: they
+    # are what a facts file writes), search matches marked with *
+    marks = bool(text.strip())
+    rows = [[("* " if matched else "  ") * marks + "  " * entry.depth + entry.name,
+             entry.code or "", entry.label] for entry, matched in shown]
+    click.echo(render(["type", "code", "label"], rows, fmt, max_width=100), nl=False)
 
 
 @main.command(name="check-store")

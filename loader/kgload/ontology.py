@@ -75,6 +75,23 @@ def _local(iri: URIRef) -> str:
     return str(iri)[len(KG_IRI) :]
 
 
+def _cameo_code(graph: Graph, cls: URIRef) -> str | None:
+    """The class's CAMEO code, or its nearest coded super-class's (breadth first): kgload's
+    finer kinds (``Indict`` under ``Seize``) are coded as the CAMEO event they refine."""
+    seen = {cls}
+    frontier = [cls]
+    while frontier:
+        for current in frontier:
+            code = graph.value(current, KG.cameoCode)
+            if code is not None:
+                return str(code)
+        ups = {p for c in frontier for p in graph.objects(c, RDFS.subClassOf)
+               if isinstance(p, URIRef)} - seen
+        seen |= ups
+        frontier = sorted(ups)
+    return None
+
+
 @cache
 def action_types() -> dict[str, ActionType]:
     """Action classes facts files may name, by local name (``ThreatenMilitaryForce``...)."""
@@ -83,8 +100,7 @@ def action_types() -> dict[str, ActionType]:
     for cls in sorted(_subclasses(graph, KG.Action)):
         if not str(cls).startswith(KG_IRI) or graph.value(cls, KG.inferredOnly) == Literal(True):
             continue
-        code = graph.value(cls, KG.cameoCode)
-        result[_local(cls)] = ActionType(_local(cls), cls, str(code) if code else None)
+        result[_local(cls)] = ActionType(_local(cls), cls, _cameo_code(graph, cls))
     return result
 
 

@@ -65,11 +65,13 @@ def render(
     *,
     prefixes: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
+    max_width: int = 60,
 ) -> str:
     """Rows as text in the given format (the text ends with a newline unless empty).
 
     ``labels`` replaces IRIs by readable labels in the text formats (table, markdown,
-    csv, tsv); JSON keeps the values themselves.
+    csv, tsv); JSON keeps the values themselves. A table clips its cells at
+    ``max_width`` characters.
     """
     fmt = RowFormat(fmt)
     if fmt in STREAMED:
@@ -88,7 +90,7 @@ def render(
                  "|" + "|".join("---" for _ in headers) + "|"]
         lines += ["| " + " | ".join(md(t) for t in row) + " |" for row in texts]
         return "\n".join(lines) + "\n"
-    return _table(headers, texts)
+    return _table(headers, texts, max_width)
 
 
 def _texts(rows: Iterable[Sequence[Any]], prefixes: dict[str, str] | None,

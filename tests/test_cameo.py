@@ -1,0 +1,172 @@
+"""The CAMEO vocabulary: generated from the code list, complete, and usable in facts files."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import RDFS, Graph, Literal, URIRef
+from rdflib.namespace import SKOS
+
+from kgload.ontology import action_types, ontology_graph
+from kgload.typetree import search, type_tree
+from kgload.vocab import KG, KG_IRI
+
+ROOT = Path(__file__).resolve().parents[1]
+CODEFILE = ROOT.parent / "shared" / "data" / "cameo" / "CAMEO_codefile.txt"
+GENERATED = ROOT / "ontology" / "cameo.ttl"
+
+
+@functools.cache
+def _generator():  # type: ignore[no-untyped-def]
+    """ontology/build/cameo.py, which is a script, not a module of the package."""
+    spec = importlib.util.spec_from_file_location("cameo_build", ROOT / "ontology" / "build" /
+                                                  "cameo.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _needs_codefile() -> str:
+    if not CODEFILE.is_file():
+        pytest.skip(f"the CAMEO code list is not beside the project ({CODEFILE}); CI has it")
+    return CODEFILE.read_text(encoding="utf-8")
+
+
+def test_the_shipped_vocabulary_is_what_the_generator_writes() -> None:
+    text = _needs_codefile()
+    assert _generator().render(_generator().parse(text)) == GENERATED.read_text(encoding="utf-8"), (
+        "ontology/cameo.ttl is out of date: python ontology/build/cameo.py "
+        "../shared/data/cameo/CAMEO_codefile.txt ontology/cameo.ttl")
+
+
+def test_every_code_of_the_list_is_an_action_class_under_its_parent() -> None:
+    text = _needs_codefile()
+    listed = set(re.findall(r"^LABEL:\s*(\d{3,4})=", text, re.M))
+    assert len(listed) == 295
+    by_code = {kind.cameo: kind for kind in action_types().values()
+               if kind.cameo and ontology_graph().value(kind.iri, KG.cameoCode) is not None}
+    assert set(by_code) == listed
+    graph = ontology_graph()
+    for code, kind in by_code.items():
+        parents = set(graph.objects(kind.iri, RDFS.subClassOf))
+        if len(code) == 4:
+            assert by_code[code[:3]].iri in parents, code
+        elif not code.endswith("0"):
+            assert by_code[code[:2] + "0"].iri in parents, code
+        else:
+            assert KG.Action in parents, code
+
+
+def test_labels_come_from_the_list_and_icews_variants_are_alternatives() -> None:
+    graph = ontology_graph()
+
+    def cls(code: str) -> URIRef:
+        return next(k.iri for k in action_types().values()
+                    if graph.value(k.iri, KG.cameoCode) == Literal(code))
+
+    assert graph.value(cls("0841"), RDFS.label) == Literal("return, release person(s)", lang="en")
+    # LABELi: the ICEWS wording
+    assert Literal("abduct, hijack, or take hostage", lang="en") in set(
+        graph.objects(cls("181"), SKOS.altLabel))
+    # a repeated line corrects the one before: the last is the label, the first is hidden
+    assert graph.value(cls("018"), RDFS.label) == Literal("make empathetic comment", lang="en")
+    assert Literal("make empathetic commment", lang="en") in set(
+        graph.objects(cls("018"), SKOS.hiddenLabel))
+    # a misspelling is corrected in the name and the label, and kept hidden
+    assert cls("055") == URIRef(KG_IRI + "Apologize")
+    assert Literal("apolgize", lang="en") in set(graph.objects(cls("055"), SKOS.hiddenLabel))
+    # "13y" is not a code: its line gives nothing
+    assert not [s for s in graph.subjects(KG.cameoCode, Literal("13y"))]
+
+
+def test_the_parser_reads_every_line_form_of_the_list() -> None:
+    gen = _generator()
+    parsed = gen.parse(
+        "//01: MAKE PUBLIC STATEMENT\n"
+        "LABEL: 010= Make statement\n"
+        "LABEL: 011= Decline comment\n"
+        "LABEL: 011= Decline comment\n"
+        "LABELi: 011= Decline to comment\n"
+        "LABEL: 0111i= Variant by code suffix\n"
+        "LABEL: 0111= Decline comment again (really)\n"
+        "LABELI: 0111= Upper-case variant marker\n"
+        "LABELi: 01y= not a code\n"
+    )
+    assert set(parsed.codes) == {"010", "011", "0111"}
+    assert parsed.codes["011"].labels == ["Decline comment"]
+    assert parsed.codes["0111"].variants == ["Variant by code suffix", "Upper-case variant marker"]
+    assert any("01y" in line for line in parsed.skipped)
+    assert gen.class_name("0111", "Decline comment again (really)") == "DeclineCommentAgain"
+    graph = Graph().parse(data="@prefix kg: <https://w3id.org/kgload/ontology#> .\n"
+                               + gen.render(parsed), format="turtle")
+    assert (URIRef(KG_IRI + "DeclineCommentAgain"), RDFS.subClassOf,
+            URIRef(KG_IRI + "DeclineComment")) in graph
+
+
+def test_a_code_without_a_family_heading_is_refused() -> None:
+    with pytest.raises(ValueError, match="under no family heading"):
+        _generator().parse("LABEL: 010= Make statement\n")
+
+
+def test_the_issue_stories_kinds_have_types() -> None:
+    """The events a trial of 14 wire stories could not express (issue 11)."""
+    wanted = {"MakeAVisit": "042", "HostAVisit": "043", "DemonstrateOrRally": "141",
+              "ReturnReleasePerson": "0841", "KillByPhysicalAssault": "1823",
+              "EngageInMassKillings": "202", "FightWithArtilleryAndTanks": "194",
+              "EmployAerialWeapons": "195", "Reject": "120", "DeclineComment": "011",
+              "PraiseOrEndorse": "051", "ExpressIntentToProvideMilitaryAid": "0332",
+              "ExpressIntentToCooperateEconomically": "0311",
+              "ThreatenToBoycottEmbargoOrSanction": "1312", "AccuseOfWarCrimes": "1124",
+              "Indict": "173", "Sentence": "116"}
+    types = action_types()
+    assert {name: types[name].cameo for name in wanted} == wanted
+    assert types["JoinGroup"].cameo is None
+
+
+def test_cooperative_and_hostile_families() -> None:
+    graph = ontology_graph()
+
+    def under(name: str, group: str) -> bool:
+        return URIRef(KG_IRI + group) in graph.transitive_objects(URIRef(KG_IRI + name),
+                                                                  RDFS.subClassOf)
+
+    assert under("ReturnReleasePerson", "CooperativeAction")
+    assert under("ProvideHumanitarianAid", "CooperativeAction")
+    assert under("EngageInMassKillings", "HostileAction")
+    assert under("DemonstrateOrRally", "HostileAction")
+    assert not under("Investigate", "HostileAction")
+    assert not under("Investigate", "CooperativeAction")
+
+
+def test_the_tree_lists_each_type_once_under_its_most_specific_parent() -> None:
+    tree = type_tree()
+    names = [(e.kind, e.name) for e in tree]
+    assert len(names) == len(set(names))
+    by_name = {e.name: e for e in tree if e.kind == "action"}
+    assert by_name["Consult"].parent == "CooperativeAction"  # not kg:Action
+    assert by_name["Fight"].parent == "HostileAction"
+    assert by_name["Indict"].parent == "Seize"
+    # depth first: each entry comes after its parent
+    seen: set[str] = set()
+    for entry in (e for e in tree if e.kind == "action"):
+        assert entry.parent is None or entry.parent in seen, entry.name
+        seen.add(entry.name)
+
+
+@pytest.mark.parametrize(("words", "expected"), [
+    ("shelling", {"FightWithArtilleryAndTanks"}),
+    ("release prisoners", {"ReturnReleasePerson"}),
+    ("war crimes", {"AccuseOfWarCrimes", "InvestigateWarCrimes"}),
+    ("1823", {"KillByPhysicalAssault"}),
+    ("Threaten", {"Threaten"}),
+])
+def test_search_finds_the_words_news_uses(words: str, expected: set[str]) -> None:
+    matched = {e.name for e, hit in search(type_tree(), words) if hit}
+    assert matched == expected
