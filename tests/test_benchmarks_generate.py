@@ -128,9 +128,13 @@ def test_actors_recur_across_articles_with_one_declaration(tmp_path: Path) -> No
 
 
 def test_a_200_article_corpus_uses_every_action_type_and_status(corpus200: Any) -> None:
+    """Every type kgload defines itself, and most of the 295 CAMEO codes, which are drawn
+    gen.CURATED_WEIGHT times less often (a large corpus has them all)."""
     manifest, docs = corpus200
     used = Counter(a["type"] for doc in docs for a in doc["actions"])
-    assert set(used) == set(action_types())
+    assert set(used) <= set(action_types())
+    assert gen.knowledge().curated <= set(used)
+    assert len(used) >= 0.9 * len(action_types()), sorted(set(action_types()) - set(used))
     assert manifest.action_types == {name: used[name] for name in sorted(action_types())}
     statuses = {a["status"] for doc in docs for a in doc["actions"]}
     assert statuses == set(facts_schema()["$defs"]["action"]["properties"]["status"]["enum"])

@@ -34,11 +34,11 @@ JOINED = ("; ", " | ")  # separators of GROUP_CONCAT columns, whose order is the
 @pytest.fixture(scope="module")
 def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("paging")
-    generate.generate(folder / "corpus", 30, seed=11)
+    generate.generate(folder / "corpus", 40, seed=11)
     path = folder / "store"
     with Store(path, write=True) as store:
         report = load(store, [folder / "corpus" / "articles", EXAMPLE])
-    assert report.count("loaded") == 31, [o.findings for o in report.rejected][:1]
+    assert report.count("loaded") == 41, [o.findings for o in report.rejected][:1]
     return path
 
 
