@@ -76,6 +76,16 @@ CHECK_CASES: dict[str, list[Expected]] = {
         ("schema-blank", 11, 5, "petro-speaks", ["evidence must not be blank"]),
         ("schema-blank", 15, 31, "trump-speaks", ["evidence must not be empty"]),
     ],
+    "several-problems.yaml": [
+        # a bad date, a bad status, an unknown type and two unknown entities: none hides another
+        ("schema-pattern", 8, 3, "test-several-problems",
+         ['published: "January 8, 2026" is not valid', "YYYY-MM-DD"]),
+        ("schema-enum", 17, 5, "petro-speaks", ['status: "happened" is not one of']),
+        ("unknown-action-type", 21, 5, "petro-visits",
+         ['unknown action type "Visit"', 'did you mean "MakeAVisit"']),
+        ("unknown-entity", 23, 15, "petro-visits", ['"atlantis-government"']),
+        ("unknown-entity", 23, 36, "petro-visits", ['"essequibo-mayor"']),
+    ],
     "undeclared-entity.yaml": [
         ("unknown-entity", 15, 14, "petro-threatens",
          ['entity "ivan-cepeda"', "not declared", 'did you mean "ivan-cepda"']),

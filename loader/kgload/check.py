@@ -7,11 +7,10 @@ a message a journalist can act on.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -22,7 +21,7 @@ import jsonschema
 from . import __version__, dates
 from .errors import Finding, InputRejected
 from .facts import FactsFile, Limits, Path_
-from .ontology import action_types
+from .references import check_references, suggest
 from .resources import schema_path
 
 FORMAT_VERSION = 1
@@ -107,6 +106,7 @@ class _Collector:
     def __init__(self, facts: FactsFile) -> None:
         self.facts = facts
         self.findings: list[Finding] = []
+        self.paths: list[Path_] = []  # where each finding is, in the document
 
     def add(self, path: Path_, message: str, rule: str) -> None:
         position = self.facts.position(path)
@@ -114,14 +114,7 @@ class _Collector:
         self.findings.append(
             Finding(self.facts.path, message, rule, line, column, self.facts.fact_id(path))
         )
-
-
-_SUGGESTIONS = 25
-
-
-def _suggest(value: object, choices: Iterable[str]) -> str:
-    matches = difflib.get_close_matches(str(value), list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{matches[0]}"?)' if matches else ""
+        self.paths.append(path)
 
 
 def _show(value: object) -> str:
@@ -164,7 +157,7 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
         allowed = error.schema.get("properties", {})
         for key in instance:
             if key not in allowed:
-                message = f"unknown field {_show(key)}{_suggest(key, allowed)}"
+                message = f"unknown field {_show(key)}{suggest(key, allowed)}"
                 yield (*path, key), message, "schema-unknown-field"
     elif kind == "type":
         expected = value if isinstance(value, list) else [value]
@@ -173,7 +166,7 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
     elif kind == "enum":
         yield path, (
             f"{_field_name(path)}: {_show(instance)} is not one of: {', '.join(map(str, value))}"
-            f"{_suggest(instance, map(str, value))}"
+            f"{suggest(instance, map(str, value))}"
         ), "schema-enum"
     elif kind == "pattern":
         if value == "\\S":
@@ -204,21 +197,25 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
 
 def check_schema(facts: FactsFile, *, kind: str = "facts") -> list[Finding]:
     """JSON Schema findings for a facts (or registry) file, in document order."""
+    return _check_schema(facts, kind).findings
+
+
+def _check_schema(facts: FactsFile, kind: str) -> _Collector:
     out = _Collector(facts)
     data = facts.data
     if not isinstance(data, dict):
         out.add((), "a facts file must be a mapping with format_version, article and actions "
                 "(see `kgload schema`)", "schema-root")
-        return out.findings
+        return out
     version = data.get("format_version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         out.add(("format_version",), f"this file is written in facts format version {version}; "
                 f"kgload {__version__} reads version {FORMAT_VERSION}: upgrade kgload",
                 "future-format")
-        return out.findings
+        return out
     too_many = _too_many_actions(out, data)
     if too_many:  # schema-checking tens of thousands of actions takes minutes: say so at once
-        return out.findings
+        return out
     reported: set[Path_] = set()
     said: set[tuple[Path_, str]] = set()
     for error in _validator(kind).iter_errors(data):
@@ -231,8 +228,11 @@ def check_schema(facts: FactsFile, *, kind: str = "facts") -> list[Finding]:
     for path, value in _non_finite(data):  # JSON Schema's "number" lets .inf and 1e400 through
         if path not in reported:
             out.add(path, f"{_field_name(path)}: {value} is not a finite number", "schema-range")
-    out.findings.sort(key=lambda f: (f.line or 0, f.column or 0))
-    return out.findings
+    order = sorted(range(len(out.findings)),
+                   key=lambda n: (out.findings[n].line or 0, out.findings[n].column or 0))
+    out.findings = [out.findings[n] for n in order]
+    out.paths = [out.paths[n] for n in order]
+    return out
 
 
 def _too_many_actions(out: _Collector, data: dict[str, Any]) -> bool:
@@ -244,50 +244,6 @@ def _too_many_actions(out: _Collector, data: dict[str, Any]) -> bool:
                 "or split the article", "too-many-actions")
         return True
     return False
-
-
-def _about_depth(out: _Collector, actions: list[dict[str, Any]]) -> None:
-    """Refuse ``about`` chains deeper than the limit.
-
-    Depth 1 is an action about another one ("agreed to attack"), depth 2 one about an
-    action about another ("accused of agreeing to attack"), and so on. Computed once per
-    action with an explicit stack (no recursion limit, linear in the links). A cycle (a
-    is about b, b about a) is counted once around, not refused: nothing in kgload walks
-    ``about`` recursively, and benchmarks/generate.py writes such cycles (about 2% of
-    its articles), so refusing them would reject corpora that load today.
-    """
-    limit = out.facts.limits.about_depth
-    index = {a["id"]: i for i, a in enumerate(actions)}
-    links = [[index[r] for r in a.get("about", []) if r in index and r != a["id"]]
-             for a in actions]
-    depth: list[int | None] = [None] * len(actions)
-    on_path = [False] * len(actions)
-    deep_reported = False
-    for first in range(len(actions)):
-        if depth[first] is not None:
-            continue
-        stack = [(first, 0)]
-        on_path[first] = True
-        while stack:
-            node, next_link = stack[-1]
-            if next_link < len(links[node]):
-                stack[-1] = (node, next_link + 1)
-                child = links[node][next_link]
-                if on_path[child]:  # a cycle: this link adds no depth
-                    continue
-                if depth[child] is None:
-                    stack.append((child, 0))
-                    on_path[child] = True
-                continue
-            stack.pop()
-            on_path[node] = False
-            depth[node] = 1 + max((depth[c] or 0 for c in links[node]), default=-1)
-            if depth[node] == limit + 1 and not deep_reported:
-                deep_reported = True
-                out.add(("actions", node, "about"),
-                        f"actions nest {limit + 1} levels deep through about (an action "
-                        f"about an action about ...), over the limit of {limit}: raise it "
-                        f"with {Limits.OPTIONS['about_depth']}", "about-too-deep")
 
 
 def _non_finite(data: Any) -> Iterator[tuple[Path_, float]]:
@@ -361,99 +317,56 @@ def check_facts(facts: FactsFile, registry_types: dict[str, str],
     ``registry_types`` maps the ids of the shared registry to their entity type;
     ``known`` are ids declared elsewhere (in the store, or in other files of the run),
     which the file may use without declaring them.
+
+    Every independent problem is reported in one run: the schema check, the
+    cross-references and the times each look at the whole file, and a value the schema
+    refuses is only left out of the checks that need it (a bad ``status`` does not hide
+    an unknown entity elsewhere, a bad ``published`` date does not hide the rest).
     """
-    findings = check_schema(facts)
-    if findings:
-        raise InputRejected(findings)
-    out = _Collector(facts)
+    schema = _check_schema(facts, "facts")
+    findings = schema.findings
     data = facts.data
-    entities: list[dict[str, Any]] = data.get("entities", [])
-    actions: list[dict[str, Any]] = data["actions"]
+    if findings and (not _checkable(data)
+                     or any(f.rule == "too-many-actions" for f in findings)):
+        raise InputRejected(findings)  # not a facts document, or too big to check further
+    # where the schema refused a value (a missing field is said at its container, which
+    # stays checkable)
+    refused = {path for path, f in zip(schema.paths, findings, strict=True)
+               if f.rule != "schema-required"}
+    out = _Collector(facts)
 
-    # ids: unique, and not shadowing the shared registry
-    seen: dict[str, Path_] = {}
-    for section, items in (("entities", entities), ("actions", actions)):
-        for i, item in enumerate(items):
-            path: Path_ = (section, i, "id")
-            fid = item["id"]
-            if fid in seen:
-                line = facts.position(seen[fid])
-                where = f" (first at line {line[0]})" if line else ""
-                out.add(path, f'the id "{fid}" is used twice{where}', "duplicate-id")
-            elif section == "entities" and fid in registry_types:
-                out.add(path, f'"{fid}" is already in kgload\'s shared registry: use it by id '
-                        "without declaring it", "registry-id")
-            seen[fid] = path
-    entity_ids = dict.fromkeys(known, "") | {e["id"]: e["type"] for e in entities} | dict(
-        registry_types)
-    action_ids = {a["id"] for a in actions}
-    budget = [_SUGGESTIONS]  # "did you mean" costs a scan of all ids: only for the first few
+    def first_line(path: Path_) -> int | None:
+        position = facts.position(path)
+        return position[0] if position else None
 
-    def suggest(ref: str, choices: Iterable[str]) -> str:
-        if budget[0] <= 0:
-            return ""
-        budget[0] -= 1
-        return _suggest(ref, choices)
-
-    def need_entity(path: Path_, ref: str) -> None:
-        if ref not in entity_ids:
-            hint = suggest(ref, entity_ids) or (
-                " (it is an action, not an entity)" if ref in action_ids else "")
-            out.add(path, f'refers to the entity "{ref}", which is not declared in this file, '
-                    f"in the shared registry or in the store{hint}", "unknown-entity")
-
-    def need_action(path: Path_, ref: str, own: str) -> None:
-        if ref == own:
-            out.add(path, "an action cannot refer to itself", "self-reference")
-        elif ref not in action_ids:
-            hint = suggest(ref, action_ids) or (
-                " (it is an entity, not an action)" if ref in entity_ids else "")
-            out.add(path, f'refers to the action "{ref}", which is not declared in this file'
-                    f"{hint}", "unknown-action")
-
-    for i, entity in enumerate(entities):
-        base: Path_ = ("entities", i)
-        for key in ("located_in", "part_of", "capital"):
-            if key in entity:
-                need_entity((*base, key), entity[key])
-        for j, ref in enumerate(entity.get("between", [])):
-            need_entity((*base, "between", j), ref)
-        if len(set(entity.get("between", []))) == 1:
-            out.add((*base, "between"), "a border lies between two different places",
-                    "border-sides")
-        if "between" in entity and entity["type"] != "Border":
-            out.add((*base, "between"), '"between" only applies to a Border', "between-not-border")
-        for j, role in enumerate(entity.get("roles", [])):
-            if "of" in role:
-                need_entity((*base, "roles", j, "of"), role["of"])
-
-    known_types = action_types()
-    for i, action in enumerate(actions):
-        base = ("actions", i)
-        if action["type"] not in known_types:
-            out.add((*base, "type"), f'unknown action type "{action["type"]}"'
-                    f"{_suggest(action['type'], known_types)}; `kgload types` lists them",
-                    "unknown-action-type")
-        for key in ("agents", "targets", "places", "attributed_to"):
-            for j, participant in enumerate(action.get(key, [])):
-                need_entity((*base, key, j), _ref(participant))
-        if "medium" in action:
-            need_entity((*base, "medium"), action["medium"])
-        for j, ref in enumerate(action.get("about", [])):
-            need_action((*base, "about", j), ref, action["id"])
-        for j, ref in enumerate(action.get("parts", [])):
-            need_action((*base, "parts", j), ref, action["id"])
-        for key, ref in action.get("condition", {}).items():
-            need_action((*base, "condition", key), ref, action["id"])
-    _about_depth(out, actions)
-
-    published, times = _resolve_times(out, data)
-    if out.findings:
-        raise InputRejected(out.findings)
+    for path, message, rule in check_references(data, registry_types, known, facts.limits,
+                                                first_line):
+        if not _within(path, refused):
+            out.add(path, message, rule)
+    published, times = _resolve_times(out, data, refused)
+    if findings or out.findings:
+        raise InputRejected(sorted(findings + out.findings,
+                                   key=lambda f: (f.line or 0, f.column or 0)))
     article = data["article"]
-    return CheckedFacts(
-        facts, article, entities, actions, published, article.get("language", "en"), times
-    )
+    entities: list[dict[str, Any]] = data.get("entities", [])
+    return CheckedFacts(facts, article, entities, data["actions"], published,
+                        article.get("language", "en"), times)
+
+
+def _checkable(data: Any) -> bool:
+    """Whether the cross-reference and time checks can read the document: a mapping whose
+    sections have the right kind (their items may still be wrong)."""
+    return (isinstance(data, dict) and isinstance(data.get("article", {}), dict)
+            and isinstance(data.get("actions", []), list)
+            and isinstance(data.get("entities", []), list)
+            and not (isinstance(data.get("format_version"), int)
+                     and data["format_version"] > FORMAT_VERSION))
+
+
+def _within(path: Path_, refused: Collection[Path_]) -> bool:
+    """Whether ``path`` is on the branch of a value the schema check refused: at it,
+    under it, or above it (a participant whose ``ref`` is malformed)."""
+    return any(path[: len(r)] == r or r[: len(path)] == path for r in refused)
 
 
 def _parse_day(value: str) -> date:
@@ -509,27 +422,37 @@ def resolve_time(spec: Any, published: date | None, *, status: str | None = None
 
 def _time_paths(data: dict[str, Any]) -> Iterator[tuple[Path_, str | None]]:
     """Where the times are, each with the status of its action (None for a role's)."""
-    for i, action in enumerate(data["actions"]):
-        if "time" in action:
-            yield ("actions", i, "time"), action.get("status")
-    for i, entity in enumerate(data.get("entities", [])):
-        for j, role in enumerate(entity.get("roles", [])):
-            if "time" in role:
+    for i, action in enumerate(data.get("actions") or []):
+        if isinstance(action, dict) and "time" in action:
+            status = action.get("status")
+            yield ("actions", i, "time"), status if isinstance(status, str) else None
+    for i, entity in enumerate(data.get("entities") or []):
+        roles = entity.get("roles") if isinstance(entity, dict) else None
+        for j, role in enumerate(roles if isinstance(roles, list) else []):
+            if isinstance(role, dict) and "time" in role:
                 yield ("entities", i, "roles", j, "time"), None
 
 
 def _resolve_times(
-    out: _Collector, data: dict[str, Any]
+    out: _Collector, data: dict[str, Any], refused: Collection[Path_] = ()
 ) -> tuple[date | None, dict[Path_, dates.TimeSpan]]:
+    """Resolve every time; a time (or publication date) the schema refused is left out."""
     published = None
     bad_published = False
-    try:
-        published = _parse_day(data["article"]["published"])
-    except dates.DateError as exc:
-        bad_published = True
-        out.add(("article", "published"), f"published: {exc}", "bad-date")
+    article = data.get("article")
+    value = article.get("published") if isinstance(article, dict) else None
+    if not isinstance(value, str) or _within(("article", "published"), refused):
+        bad_published = True  # missing or refused: said by the schema check
+    else:
+        try:
+            published = _parse_day(value)
+        except dates.DateError as exc:
+            bad_published = True
+            out.add(("article", "published"), f"published: {exc}", "bad-date")
     times: dict[Path_, dates.TimeSpan] = {}
     for path, status in _time_paths(data):
+        if _within(path, refused) or _within(path[:2] + ("status",), refused):
+            continue  # its form, or the status that decides its direction, is wrong
         spec: Any = data
         for key in path:
             spec = spec[key]
