@@ -351,22 +351,37 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
               show_default=True,
               help="fast: owlrl's rules compiled once and applied per article (the same "
                    "result); owlrl: owlrl itself, the reference (slower).")
+@click.option("--text", "text_path", type=click.Path(exists=True, dir_okay=False,
+                                                    path_type=Path),
+              help="The article's text (UTF-8): every evidence and quote must appear in it "
+                   "verbatim (whitespace and typographic quotes aside).")
 @_limit_options
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: str,
-             max_file_size: int, max_actions: int, max_about_depth: int) -> None:
+             text_path: Path | None, max_file_size: int, max_actions: int,
+             max_about_depth: int) -> None:
     """Check facts files without loading them (needs no store): YAML (.yaml, .yml), JSON
     (.json) and JSON Lines (.jsonl, one article per line); folders are searched for these.
 
     Runs every stage of `load` except the commit: format, references, dates, reasoning
-    (inconsistencies) and SHACL shapes.
+    (inconsistencies) and SHACL shapes. With `--text ARTICLE.txt`, also that every
+    `evidence` and `quote` is the article's own words (rule not-in-text).
     """
     from .outcomes import Status
     from .pipeline import validate_paths
 
     limits = _limits(max_file_size, max_actions, max_about_depth)
+    text = None
+    if text_path is not None:
+        try:
+            text = text_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.BadParameter(f"cannot read {text_path} as UTF-8 text: {exc}",
+                                     param_hint="--text") from None
+    options = {"reasoner": reasoner, "limits": limits, "article_text": text,
+               "text_source": text_path.name if text_path else "the article text"}
     if fmt == "json":
-        report = validate_paths(paths, _obj(ctx)["iris"], reasoner=reasoner, limits=limits)
+        report = validate_paths(paths, _obj(ctx)["iris"], **options)
         data = [
             {"file": o.source, "status": o.status, "article": o.article_id,
              "findings": [f.to_dict() for f in o.findings]}
@@ -376,7 +391,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
     else:
         with _Progress(ctx, paths, "validating") as progress:
             report = validate_paths(paths, _obj(ctx)["iris"], on_outcome=progress.outcome,
-                                    reasoner=reasoner, limits=limits)
+                                    **options)
         _summary(ctx, report, Status.VALID, result=True)
     if report.rejected:
         ctx.exit(int(ExitCode.REJECTED))

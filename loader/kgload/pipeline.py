@@ -18,6 +18,7 @@ from rdflib import Graph, Literal
 
 from .background import Background, background
 from .check import declarations, declared_ids, referenced_ids
+from .evidence import check_quotations
 from .commit import Stored, Writer, admit, commit, remove
 from .entities import EntityIndex, Known
 from .errors import Finding, InputRejected
@@ -127,12 +128,15 @@ def _documents(path: Path, refused: Finding | None, timer: Timer,
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                    on_outcome: Callable[[Outcome], None] | None = None, *,
                    reasoner: Reasoner | str = Reasoner.FAST,
-                   limits: Limits | None = None) -> LoadReport:
+                   limits: Limits | None = None, article_text: str | None = None,
+                   text_source: str = "the article text") -> LoadReport:
     """Run every check on the files without touching a store.
 
     The files are checked together: an entity one of them declares may be used by the
     others without being declared again, and two declarations must not contradict.
     ``limits``: how much one article may hold (see :class:`kgload.facts.Limits`).
+    ``article_text``: the article the files are drawn from; every ``evidence`` and
+    ``quote`` must be in it (:mod:`kgload.evidence`), ``text_source`` names it.
     """
     iris = iris or Iris()
     report = LoadReport()
@@ -158,6 +162,8 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                 names = referenced_ids(document.data) | set(declared_ids(document.data))
                 known = {i: declared[i] for i in names if i in declared
                          and declared[i].where != f"file {document.source}"}
+                misquoted = ([] if article_text is None
+                             else check_quotations(document, article_text, text_source))
                 try:
                     prepared = prepare(document, iris, timer, reasoner=reasoner, known=known)
                     outcome = Outcome(document.source, Status.VALID, prepared.article_id,
@@ -165,6 +171,9 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                                       inferred=len(prepared.inferred))
                 except InputRejected as exc:
                     outcome = Outcome(document.source, Status.REJECTED, findings=exc.findings)
+                if misquoted:
+                    outcome = Outcome(document.source, Status.REJECTED, findings=sorted(
+                        outcome.findings + misquoted, key=lambda f: (f.line or 0, f.column or 0)))
             report.outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
