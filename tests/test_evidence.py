@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CliRun
 from kgload.evidence import check_quotations, normalize, quotations
 from kgload.facts import parse_bytes, read_file
-
-from conftest import CliRun
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "colombia-eln.yaml"

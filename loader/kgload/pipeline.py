@@ -18,10 +18,10 @@ from rdflib import Graph, Literal
 
 from .background import Background, background
 from .check import declarations, declared_ids, referenced_ids
-from .evidence import check_quotations
 from .commit import Stored, Writer, admit, commit, remove
 from .entities import EntityIndex, Known
 from .errors import Finding, InputRejected
+from .evidence import check_quotations
 from .facts import FactsFile, Limits, read_documents
 from .iris import Iris
 from .model import STORE_FORMAT, check_format, model_digest
