@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import owlrl
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
@@ -87,24 +88,52 @@ class Background:
 
 @cache
 def background(iris: Iris) -> Background:
-    """Reason once per process over ontology + registry."""
+    """Reason once per process over ontology + registry.
+
+    owlrl closes the ontology alone (its class and property axioms); the registry, a
+    thousand entities of instance data, is then closed by the fast reasoner's compiled
+    rules, which give owlrl's result on instance data (``tests/test_fastreason.py``) in a
+    fraction of a second where owlrl took 10-20 s. If they cannot (an ontology construct
+    they do not compile), owlrl closes everything, as before.
+    """
     registry = map_registry(list(load_registry().entities), iris)
-    work = Graph()
-    for triple in ontology_graph():
-        work.add(triple)
-    for triple in registry:
-        work.add(triple)
-    closed = closure(work)
+    ontology = ontology_graph()
+    closed = Graph()
+    for triple in ontology:
+        closed.add(triple)
+    closure(closed)
+    fast = _registry_consequences(iris, closed, registry)
+    inferred: set[Any]
+    if fast is None:  # the reference path: owlrl over ontology + registry
+        for triple in registry:
+            closed.add(triple)
+        closure(closed)
+        inferred = {t for t in closed if t not in ontology and t not in registry}
+    else:
+        inferred = fast
+        for triple in (*registry, *inferred):
+            closed.add(triple)
     errors = errors_in(closed)
     if errors:  # a packaging bug: the bundled knowledge contradicts itself
         raise RuntimeError("the bundled ontology and registry are inconsistent: "
                            + "; ".join(errors))
     registry_inferred = Graph()
-    ontology = ontology_graph()
-    for triple in closed:
-        if triple not in ontology and triple not in registry and not is_artefact(triple):
+    for triple in inferred:
+        if not is_artefact(triple):
             registry_inferred.add(triple)
     return Background(iris, registry, closed, registry_inferred)
+
+
+def _registry_consequences(iris: Iris, ontology_closure: Graph, registry: Graph
+                           ) -> set[Any] | None:
+    """What the ontology entails about the registry, by the compiled rules (no derivation
+    rules: those are for articles); None when only owlrl can say."""
+    from .fastreason import FallBack, close_instances
+
+    try:
+        return close_instances(Background(iris, Graph(), ontology_closure, Graph()), registry)
+    except FallBack:
+        return None
 
 
 def errors_in(graph: Graph) -> list[str]:

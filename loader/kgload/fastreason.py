@@ -274,6 +274,21 @@ class _RuleRun:
         return derived
 
 
+def close_instances(bg: Background, data: Graph) -> set[Triple]:
+    """The OWL 2 RL consequences of instance ``data`` over ``bg`` (no derivation rules):
+    what owlrl would add to it. Raises :class:`FallBack` as :func:`infer_fast` does, and
+    when the data is inconsistent (the caller then asks owlrl, which says why)."""
+    compiled = compile_background(bg)
+    if compiled.unsupported:
+        raise FallBack("the ontology uses constructs the fast reasoner does not compile: "
+                       + ", ".join(compiled.unsupported[:5]))
+    engine = _Engine(compiled, set(data))
+    engine.run()
+    if engine.errors:
+        raise FallBack("; ".join(engine.errors))
+    return engine.new
+
+
 def infer_fast(asserted: Graph, bg: Background) -> Inference:
     """Same result as :func:`kgload.reasoning.infer` (owlrl), at a fraction of the cost.
 
