@@ -18,7 +18,8 @@ from kgload.ontology import ontology_graph, shapes_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "shapes"
 KGS = Namespace("https://w3id.org/kgload/shapes#")
-_HELPERS = {"IsPlatform", "IsNewsOrganization"}  # operands of sh:or, not checks of their own
+# operands of sh:or, not checks of their own
+_HELPERS = {"IsPlatform", "IsNewsOrganization", "IsActor", "IsDocument", "IsPlace"}
 
 
 def _constraint_shapes() -> list[str]:

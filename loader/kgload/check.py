@@ -144,6 +144,15 @@ def _schema_messages(error: jsonschema.ValidationError) -> Iterator[tuple[Path_,
                 error.schema.get("description") or "see `kgload schema`"
             ), "schema-form"
             return
+        # of the mappings, the one that knows most of the value's keys ({ref: ...} rather
+        # than {unknown: ...}), else the richest, says what is wrong with it
+        if isinstance(instance, dict):
+            def score(index: Any) -> tuple[int, int]:
+                known = error.schema["oneOf"][index].get("properties", {})
+                return len(set(instance) & set(known)), len(known)
+
+            best = max({e.relative_schema_path[0] for e in fitting}, key=score)
+            fitting = [e for e in fitting if e.relative_schema_path[0] == best]
         if len({e.relative_schema_path[0] for e in fitting}) > 1:
             fitting = [jsonschema.exceptions.best_match(fitting)]
         for sub in fitting:

@@ -193,6 +193,13 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
                 if isinstance(participant, str):
                     b.add(node, prop, iris.entity(participant), ppath)
                     continue
+                if "unknown" in participant:  # one unnamed actor, this action's alone
+                    unknown = URIRef(f"{node}/unknown/{key}/{j + 1}")
+                    b.add(node, prop, unknown, ppath)
+                    b.add(unknown, RDF.type, KG.UnknownActor, ppath)
+                    b.add(unknown, KG.name, b.text(participant["unknown"]),
+                          (*ppath, "unknown"))
+                    continue
                 target = iris.entity(participant["ref"])
                 b.add(node, prop, target, ppath)
                 mentions += 1
@@ -267,7 +274,8 @@ class _EventKeys:
     """The event an action reports: the same in every article that reports it alike.
 
     Two reports are of one event when they have the same class, agents, targets, status
-    and resolved time window (both undated counts as the same window). The key is an
+    and resolved time window (both undated counts as the same window); an unknown agent
+    or target (``{unknown: ...}``) matches another unknown one, whatever the words. The key is an
     equivalence (so grouping is transitive) and a pure function of one article, so every
     store computes the same events; within one article the n-th action of a key is
     matched with the n-th of another article, so two facts of an article stay two events.
@@ -277,8 +285,8 @@ class _EventKeys:
         self.seen: dict[str, int] = {}
 
     def key(self, action: dict[str, Any], cls: URIRef, span: dates.TimeSpan | None) -> str:
-        def ids(key: str) -> str:
-            return ",".join(sorted({p if isinstance(p, str) else p["ref"]
+        def ids(key: str) -> str:  # an unknown actor is "?": unknown in every report
+            return ",".join(sorted({p if isinstance(p, str) else p.get("ref", "?")
                                     for p in action.get(key, [])}))
         when = (f"{span.start or ''}/{span.end or ''}" if span and (span.start or span.end)
                 else "undated")

@@ -108,13 +108,15 @@ def action_types() -> dict[str, ActionType]:
 def entity_types() -> dict[str, URIRef]:
     """Entity classes facts files may name, by local name (``Person``, ``Border``...).
 
-    Classes whose members a rule derives (``kg:derivedBy``) are not among them.
+    Classes whose members a rule derives (``kg:derivedBy``) or kgload assigns
+    (``kg:inferredOnly``: the unknown actors of ``{unknown: ...}``) are not among them.
     """
     graph = ontology_graph()
     return {
         _local(cls): cls
         for cls in sorted(_subclasses(graph, KG.Entity))
         if str(cls).startswith(KG_IRI) and graph.value(cls, KG.derivedBy) is None
+        and graph.value(cls, KG.inferredOnly) != Literal(True)
     }
 
 

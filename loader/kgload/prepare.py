@@ -15,6 +15,7 @@ from .background import background
 from .check import check_facts
 from .entities import Known, type_conflicts
 from .errors import Finding, InputRejected
+from .explain import explain
 from .facts import FactsFile
 from .iris import Iris
 from .mapping import Mapped, map_article
@@ -79,24 +80,30 @@ _IRI = re.compile(r"https?://[^\s<>\"'(),]+")
 
 
 def _inconsistency(facts: FactsFile, mapped: Mapped, message: str) -> Finding:
-    """A reasoner's inconsistency, located at the first fact or entity it names.
+    """A reasoner's inconsistency in plain words (:mod:`kgload.explain`), located at the
+    statement that caused it, else at the first fact or entity it names.
 
     A registry entity has no place in the file: the first statement of the file that
     mentions it (``located_in: colombia-government``) stands for it.
     """
+    explained = explain(message, facts, mapped)
+    path = explained.path
+    if path is None:
+        for iri in _IRI.findall(message):
+            if iri.startswith((KG_IRI, "http://www.w3.org/")):
+                continue  # a class or property of the ontology, not something the file says
+            node = URIRef(iri)
+            path = mapped.nodes.get(node)
+            if path is None:
+                path = next((p for (s, _, o), p in mapped.origins.items() if node in (s, o)),
+                            None)
+            if path is not None:
+                break
     line = column = fact = None
-    for iri in _IRI.findall(message):
-        if iri.startswith((KG_IRI, "http://www.w3.org/")):
-            continue  # a class or property of the ontology, not something the file says
-        node = URIRef(iri)
-        path = mapped.nodes.get(node)
-        if path is None:
-            path = next((p for (s, _, o), p in mapped.origins.items() if node in (s, o)), None)
-        if path is not None:
-            position = facts.position(path)
-            if position:
-                line, column = position
-            fact = facts.fact_id(path)
-            break
-    return Finding(facts.path, f"the facts contradict the ontology: {message}", "inconsistent",
-                   line, column, fact)
+    if path is not None:
+        position = facts.position(path)
+        if position:
+            line, column = position
+        fact = facts.fact_id(path)
+    return Finding(facts.path, f"the facts contradict the ontology: {explained.message}",
+                   "inconsistent", line, column, fact)

@@ -30,6 +30,7 @@ class KG(DefinedNamespace):
     Quantity: URIRef
     RoleAssignment: URIRef
     TimeSpan: URIRef
+    UnknownActor: URIRef
     # object properties
     about: URIRef
     agent: URIRef
