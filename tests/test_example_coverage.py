@@ -229,6 +229,7 @@ def test_action_types_are_action_classes_of_the_ontology(facts: dict[str, Any]) 
 
     kg = Namespace("https://w3id.org/kgload/ontology#")
     ontology = Graph().parse(ONTOLOGY, format="turtle")
+    ontology.parse(ONTOLOGY.with_name("cameo.ttl"), format="turtle")  # the CAMEO classes
     classes = {
         str(c).removeprefix(str(kg))
         for c in ontology.transitive_subjects(RDFS.subClassOf, kg.Action)
