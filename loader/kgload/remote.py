@@ -169,13 +169,13 @@ class Endpoint:
 
     def __init__(self, url: str, *, auth: Auth | None = None,
                  timeout: float | None = HTTP_TIMEOUT,
-                 tries: int = TRIES, backoff: float = BACKOFF,
+                 tries: int = TRIES, backoff: float | None = None,
                  what: str = "--endpoint") -> None:
         self.url = check_url(url, what)
         self.shown = public_url(url)
         self.timeout = timeout
         self.tries = max(1, tries)
-        self.backoff = backoff
+        self.backoff = BACKOFF if backoff is None else backoff
         self.credentials = credentials(url, auth)
         self.session = requests.Session()
         # user:password in the URL is taken as netrc is: explicit credentials win
