@@ -345,9 +345,11 @@ def test_changed_sends_nothing_twice_and_a_reloaded_article_again(
     assert not any("twins-article" in g for g in remote.graphs())
 
 
-def test_a_store_opened_read_only_still_pushes(cli: CliRun, store_copy: Path,
-                                               remote: Oxigraph, tmp_path: Path) -> None:
-    os.chmod(store_copy, 0o555)  # root may still write: the state path decides below
+def test_a_push_whose_record_cannot_be_written_still_pushes(
+        cli: CliRun, store_copy: Path, remote: Oxigraph, tmp_path: Path) -> None:
+    """push opens the store read-only; a record it cannot write is a warning, not a
+    failure (root may write in a read-only folder: the --state path decides here)."""
+    os.chmod(store_copy, 0o555)
     try:
         result = cli("push", "--endpoint", remote.store, "--state",
                      tmp_path / "no-such-dir" / "state.json", store=store_copy)
