@@ -149,6 +149,16 @@ class Feed(Generic[T]):
             self._items = []
             self._ready.notify_all()
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` seconds for the worker to end; whether it has.
+
+        A stopped worker ends when it next hands over an item, or when the Rust call it
+        is in returns: until then it still reads the store (``kgload serve`` keeps its
+        read lock until this says so).
+        """
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def __enter__(self) -> Feed[T]:
         return self
 

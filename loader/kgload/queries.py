@@ -788,6 +788,10 @@ class Answer:
     def close(self) -> None:
         self._feed.close()
 
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait up to ``timeout`` s for the query to stop reading the store; whether it has."""
+        return self._feed.join(timeout)
+
     def __enter__(self) -> Answer:
         return self
 

@@ -14,7 +14,11 @@ them if the batch did not finish (:meth:`Store._recover`).
 A directory is a kgload store if it holds ``kgload.lock`` or Oxigraph's database files
 (``CURRENT`` and a ``MANIFEST-*``); a store whose lock file was deleted gets a new one
 (``Store.relocked`` says so). The lock file is opened non-inheritable and worker
-processes are spawned, never forked with it (see ``workers``). Damaged database files
+processes are spawned, never forked with it (see ``workers``). A writer also holds
+``kgload.intent`` while it waits for the lock and while it writes: ``flock`` grants new
+shared locks while an exclusive one waits, so readers that come and go all the time
+(``kgload serve``) would keep a writer out forever; they check :func:`writer_waiting`
+before each read instead and step aside. Damaged database files
 (truncated, overwritten, missing) raise :class:`StoreDamaged`, whether found on opening
 or while reading.
 """
@@ -42,6 +46,12 @@ from .terms import nt_line, to_ox
 from .vocab import KG_IRI
 
 LOCK_NAME = "kgload.lock"
+# a writer holds it (exclusive) from before it asks for the lock until it is done, so that
+# a reader that asks first (``kgload serve``) stops taking new reads: see writer_waiting
+INTENT_NAME = "kgload.intent"
+# how long a writer without --wait keeps asking for the intent lock, which readers that
+# check it hold for an instant (another writer holds it for its whole run)
+_INTENT_PATIENCE = 1.0
 JOURNAL_NAME = "kgload-journal.json"
 # files of the database itself: if one is missing or unreadable, the store is damaged
 _DATABASE_FILES = ("CURRENT", "MANIFEST-", ".sst", "OPTIONS-", ".log")
@@ -84,6 +94,25 @@ def looks_like_store(path: Path) -> bool:
     return (path / "CURRENT").is_file() and any(path.glob("MANIFEST-*"))
 
 
+def writer_waiting(path: str | os.PathLike[str]) -> bool:
+    """Whether a writer holds or waits for the store at ``path`` (its intent lock).
+
+    A reader that checks this before each read and then opens the store only briefly
+    lets a waiting writer in as soon as the reads under way end (``kgload serve``).
+    """
+    try:
+        intent = open(Path(path) / INTENT_NAME, "rb")  # noqa: SIM115
+    except OSError:
+        return False  # no writer ever announced itself here (or it cannot be read)
+    with intent:
+        try:
+            fcntl.flock(intent, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError as exc:
+            return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+        fcntl.flock(intent, fcntl.LOCK_UN)
+    return False
+
+
 def insert_data(graphs: Mapping[URIRef, Iterable[tuple[Any, Any, Any]]]) -> str:
     """``INSERT DATA`` for the given graphs, terms serialized as N-Triples (never pasted)."""
     parts = ["INSERT DATA {"]
@@ -124,6 +153,7 @@ class Store:
         self.write = write
         self.wait = wait
         self._lock_file: Any = None
+        self._intent_file: Any = None
         self._store: ox.Store | None = None
         self.recovered: list[str] = []  # articles of an interrupted bulk write, rolled back
         self.relocked = False  # the lock file was missing and has been created again
@@ -179,6 +209,44 @@ class Store:
                 raise
 
     def _lock(self) -> None:
+        if self.write:
+            self._announce()
+        try:
+            self._lock_main()
+        except BaseException:
+            self._withdraw()
+            raise
+
+    def _announce(self) -> None:
+        """Take the intent lock (see ``writer_waiting``): readers that check it step aside."""
+        try:
+            self._intent_file = open(self.path / INTENT_NAME, "a+b")  # noqa: SIM115
+        except OSError as exc:
+            raise StoreError(f"cannot open the store's lock file {self.path / INTENT_NAME}: "
+                             f"{exc.strerror or exc}") from exc
+        until = time.monotonic() + _INTENT_PATIENCE
+        while True:
+            try:
+                fcntl.flock(self._intent_file, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+                return
+            except OSError as exc:
+                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                    self._withdraw()
+                    raise StoreError(f"cannot lock the store {self.path}: {exc}") from exc
+                if time.monotonic() >= until:  # another writer holds it
+                    self._withdraw()
+                    raise StoreBusy(f"store is in use: {self.path} is being used by another "
+                                    "kgload process; try again, or pass --wait") from None
+                time.sleep(0.01)
+
+    def _withdraw(self) -> None:
+        intent, self._intent_file = self._intent_file, None
+        if intent is not None:
+            with suppress(OSError):
+                fcntl.flock(intent, fcntl.LOCK_UN)
+            intent.close()
+
+    def _lock_main(self) -> None:
         lock_path = self.path / LOCK_NAME
         missing = not lock_path.exists()
         try:
@@ -203,8 +271,8 @@ class Store:
         if not self._lock_is_current(lock_path):
             # while this process waited, a rebuild or restore swapped another folder in
             # (the lock it got is the old folder's): lock the store that is there now
-            self._unlock()
-            self._lock()
+            self._unlock(keep_intent=True)
+            self._lock_main()
             return
         if missing and any(n != LOCK_NAME for n in os.listdir(self.path)):
             self.relocked = True  # (a new store's lock file is not news)
@@ -267,12 +335,14 @@ class Store:
                              ) from exc
         return True
 
-    def _unlock(self) -> None:
+    def _unlock(self, *, keep_intent: bool = False) -> None:
         if self._lock_file is not None:
             with suppress(OSError):
                 fcntl.flock(self._lock_file, fcntl.LOCK_UN)
             self._lock_file.close()
             self._lock_file = None
+        if not keep_intent:
+            self._withdraw()
 
     def close(self) -> None:
         self.close_database()
