@@ -1314,6 +1314,94 @@ def check_store(ctx: click.Context) -> None:
                f"{result.articles:,} articles: no damage found")
 
 
+# ------------------------------------------------------------------ serve
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (127.0.0.1: this machine only).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port, printed at start).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="Stop each query after SECONDS (the answer is 503).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows (or triples) of one answer at most; a longer one is cut and says "
+                   "so in the X-Kgload-Truncated header.")
+@click.option("--allow-update", is_flag=True,
+              help="Accept SPARQL updates on /sparql from clients that send the token "
+                   "(--update-token-env) as an Authorization: Bearer header.")
+@click.option("--update-token-env", metavar="VAR", default="KGLOAD_SERVE_TOKEN",
+              show_default=True,
+              help="The environment variable that holds the update token.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, timeout: float, max_rows: int,
+          allow_update: bool, update_token_env: str) -> None:
+    """Serve the store over HTTP: SPARQL endpoint, stored queries as REST, OpenAPI.
+
+    \b
+    /sparql          SPARQL 1.1 Protocol (GET, form or direct POST), read-only
+    /queries/NAME    a stored query: ?param=value, limit, offset, page, format
+    /queries         the stored queries and their parameters (JSON)
+    /openapi.json    the OpenAPI 3 description; /docs renders it (offline)
+
+    The store is opened for reading only while requests are under way, so `kgload
+    --wait load` can run meanwhile: requests made while it writes get 503 with
+    Retry-After (docs/serve.md). Needs the serve extra: pip install 'kgload[serve]'.
+    Ctrl-C stops the server.
+    """
+    import os
+
+    try:
+        import uvicorn
+
+        from .server import ServeConfig, make_app
+    except ImportError as exc:
+        raise UsageError(f"kgload serve needs the serve extra ({exc.name} is not "
+                         "installed): pip install 'kgload[serve]'") from None
+    token = None
+    if allow_update:
+        token = os.environ.get(update_token_env, "")
+        if len(token) < 16:
+            raise UsageError(f"--allow-update needs a token of 16 characters or more in "
+                             f"the environment variable {update_token_env} "
+                             "(--update-token-env)")
+    obj = _obj(ctx)
+    with _open(ctx, write=False):  # no store, a damaged or newer one: said now (exit 4)
+        pass
+    config = ServeConfig(store=obj["store"], iris=obj["iris"],
+                         query_dirs=list(obj["queries"]), timeout=timeout,
+                         max_rows=max_rows, update_token=token)
+    app = make_app(config)
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=host, port=port, log_level="info" if obj["verbosity"] > 0 else "warning",
+        access_log=obj["verbosity"] > 0, timeout_graceful_shutdown=5))
+
+    def started() -> None:
+        for sock in (s for srv in server.servers for s in srv.sockets):
+            address = sock.getsockname()
+            _say(ctx, f"kgload: serving {obj['store']} at http://{address[0]}:{address[1]}/ "
+                      f"({'updates allowed with the token' if token else 'read-only'}; "
+                      "Ctrl-C stops)")
+
+    _serve(server, started)
+
+
+def _serve(server: Any, started: Callable[[], None]) -> None:
+    """Run uvicorn, saying where it listens once it does."""
+    import asyncio
+
+    async def run() -> None:
+        task = asyncio.ensure_future(server.serve())
+        while not server.started and not task.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            started()
+        await task
+
+    asyncio.run(run())
+
+
 # -v and -q work after the command name too (kgload query NAME -v)
 for _command in main.commands.values():
     _command.params.extend(_verbosity_options())

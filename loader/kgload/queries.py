@@ -98,7 +98,7 @@ Oxigraph (checked with pyoxigraph 0.5.13 on stores of generated articles):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -801,7 +801,8 @@ class Answer:
 
 def stream(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0,
            slice_rows: int = SLICE_ROWS, timeout: float | None = None,
-           allow_service: bool = False) -> Answer:
+           allow_service: bool = False,
+           on_start: Callable[[Feed[Any]], None] | None = None) -> Answer:
     """Start a query; its rows stream out as the store produces them (see :class:`Answer`).
 
     The query is evaluated in a worker thread (see :mod:`kgload.execution`), so that
@@ -809,7 +810,10 @@ def stream(store: Store, sparql: str, *, limit: int | None = None, offset: int =
     tenth of a second, and ``timeout`` seconds after the start reading raises
     :class:`~kgload.errors.QueryTimeout` (None: no limit). A query that sends requests to
     other endpoints (``SERVICE``) is a :class:`UsageError` unless ``allow_service``.
-    Paging and slices are those of :func:`run`::
+    ``on_start`` is given the worker's :class:`~kgload.execution.Feed` as soon as it
+    starts, before the answer's head (which may time out): a caller that must know when
+    the worker has stopped reading the store (``kgload serve``) joins it. Paging and
+    slices are those of :func:`run`::
 
         with stream(store, "SELECT ?s WHERE { ?s ?p ?o }", timeout=30) as answer:
             for batch in answer:
@@ -833,7 +837,10 @@ def stream(store: Store, sparql: str, *, limit: int | None = None, offset: int =
         rows = None if limit is not None else _driver_rows(store, sparql)
         _emit_answer(store, paged(sparql, limit, offset, rows), limit, offset, emit)
 
-    return Answer(Feed(produce, timeout=timeout))
+    feed: Feed[Any] = Feed(produce, timeout=timeout)
+    if on_start is not None:
+        on_start(feed)
+    return Answer(feed)
 
 
 def _query(store: Store, sparql: str) -> Any:
