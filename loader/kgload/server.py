@@ -85,9 +85,12 @@ class Collected:
 
 
 class _Dataset:
-    """The store seen through a protocol dataset (default-graph-uri, named-graph-uri)."""
+    """The store as a protocol request sees it: its dataset (default-graph-uri and
+    named-graph-uri, else the union of the named graphs as the default graph) and its
+    base IRI (the endpoint's URL: relative IRIs in a query resolve against it)."""
 
-    def __init__(self, store: Store, default: list[str], named: list[str]) -> None:
+    def __init__(self, store: Store, default: list[str], named: list[str], *,
+                 base: str | None = None) -> None:
         try:
             self.default: list[Any] = [ox.NamedNode(g) for g in default]
             self.named: list[Any] = [ox.NamedNode(g) for g in named]
@@ -95,10 +98,15 @@ class _Dataset:
             raise HttpError(400, f"a default-graph-uri or named-graph-uri is not a valid "
                                  f"IRI: {exc}") from None
         self.store = store
+        self.base = base
 
     def query(self, sparql: str) -> Any:
         with self.store.reading():
-            return self.store.ox.query(sparql, default_graph=self.default or None,
+            if not self.default and not self.named:
+                return self.store.ox.query(sparql, base_iri=self.base,
+                                           use_default_graph_as_union=True)
+            return self.store.ox.query(sparql, base_iri=self.base,
+                                       default_graph=self.default or None,
                                        named_graphs=self.named)
 
 
@@ -130,7 +138,8 @@ class Service:
         self._write_lock = threading.Lock()
 
     def run(self, sparql_for: Callable[[Any], str], negotiate: Callable[[str], str | None],
-            *, dataset: tuple[list[str], list[str]] = ([], []), limit: int | None = None,
+            *, dataset: tuple[list[str], list[str]] = ([], []), base: str | None = None,
+            limit: int | None = None,
             offset: int = 0, usage: int = 400) -> Collected:
         """Run a query (``sparql_for`` makes its text from the store) and read it whole."""
         cap = self.config.max_rows
@@ -140,7 +149,7 @@ class Service:
         except KgloadError as exc:
             raise _error_status(exc, usage=usage) from None
         try:
-            source: Any = _Dataset(store, *dataset) if any(dataset) else store
+            source = _Dataset(store, *dataset, base=base)
             try:
                 sparql = sparql_for(source)
             except UsageError as exc:
@@ -318,7 +327,7 @@ def make_app(config: ServeConfig) -> Starlette:
                        [v for k, v in params if k == "named-graph-uri"])
             got = await run_in_threadpool(
                 service.run, lambda _: text, _sparql_negotiator(request.headers.get("accept")),
-                dataset=dataset)
+                dataset=dataset, base=str(request.url.replace(query="")))
             return _render(got, config.iris)
         except HttpError as exc:
             return _error_response(exc, json=False)

@@ -49,8 +49,9 @@ LOCK_NAME = "kgload.lock"
 # a writer holds it (exclusive) from before it asks for the lock until it is done, so that
 # a reader that asks first (``kgload serve``) stops taking new reads: see writer_waiting
 INTENT_NAME = "kgload.intent"
-# how long a writer without --wait keeps asking for the intent lock, which readers that
-# check it hold for an instant (another writer holds it for its whole run)
+# how long a writer without --wait keeps asking for the intent lock (which readers that
+# check it hold for an instant; another writer holds it for its whole run), and then for
+# the store's lock (which such readers give up as soon as they see the intent)
 _INTENT_PATIENCE = 1.0
 JOURNAL_NAME = "kgload-journal.json"
 # files of the database itself: if one is missing or unreadable, the store is damaged
@@ -211,8 +212,17 @@ class Store:
     def _lock(self) -> None:
         if self.write:
             self._announce()
+        until = time.monotonic() + _INTENT_PATIENCE
         try:
-            self._lock_main()
+            while True:
+                try:
+                    self._lock_main()
+                    return
+                except StoreBusy:
+                    # readers that watch the intent (kgload serve) let go within a moment
+                    if not self.write or time.monotonic() >= until:
+                        raise
+                time.sleep(0.02)
         except BaseException:
             self._withdraw()
             raise
