@@ -54,6 +54,7 @@ class Served:
                 if match:
                     self.url = match.group(1)
                     found.set()
+            self.proc.stderr.close()
             found.set()
 
         threading.Thread(target=drain, daemon=True).start()
