@@ -284,7 +284,7 @@ class Store:
             self._unlock(keep_intent=True)
             self._lock_main()
             return
-        if missing and any(n != LOCK_NAME for n in os.listdir(self.path)):
+        if missing and any(n not in (LOCK_NAME, INTENT_NAME) for n in os.listdir(self.path)):
             self.relocked = True  # (a new store's lock file is not news)
 
     def _lock_is_current(self, lock_path: Path) -> bool:
