@@ -377,3 +377,15 @@ def test_jena_rsparql_gets_the_rows_of_kgload_query(served: Served, example_stor
     ours = cli("query", "who-threatened-whom", "--format", "sparql-csv", store=example_store)
     kgload_rows = list(csv.DictReader(io.StringIO(ours.output)))
     assert jena_rows and jena_rows == kgload_rows
+
+
+def test_accept_negotiation() -> None:
+    from kgload.media import choose
+
+    offers = ["application/sparql-results+json", "text/csv"]
+    assert choose(None, offers) == offers[0]
+    assert choose("text/csv;q=0.5, application/json", offers) == "text/csv"
+    assert choose("text/*", offers) == "text/csv"
+    assert choose("*/*;q=0.1, text/csv;q=0", offers) == offers[0]
+    assert choose("text/csv;q=0, */*;q=0", offers) is None
+    assert choose("application/sparql-results+json;q=0.2, text/csv;q=0.9", offers) == "text/csv"
