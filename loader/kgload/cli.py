@@ -304,11 +304,16 @@ def _limits(max_file_size: int, max_actions: int, max_about_depth: int) -> Any:
               help="Compact the store's files after the load (faster queries; 3-4 s per "
                    "million quads): auto does it when the load wrote at least "
                    f"{COMPACT_AFTER:,} triples.")
+@click.option("--push", "push_to", metavar="URL", default=None,
+              help="Then push the loaded articles' graphs and the shared graphs that "
+                   "changed to this Graph Store Protocol URL (as `kgload push --changed`; "
+                   "credentials from the environment or ~/.netrc).")
 @_limit_options
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
          jobs: int, batch_quads: int, batch_seconds: float, compact: str,
-         max_file_size: int, max_actions: int, max_about_depth: int) -> None:
+         push_to: str | None, max_file_size: int, max_actions: int,
+         max_about_depth: int) -> None:
     """Load facts files into the store: YAML (.yaml, .yml), JSON (.json) and JSON Lines
     (.jsonl, one article per line). Folders are searched for these.
 
@@ -320,6 +325,11 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
     from .outcomes import Status
     from .pipeline import load as run_load
 
+    if push_to is not None:  # a bad URL is a usage error before anything is loaded
+        from .remote import check_url
+
+        check_url(push_to, "--push")
+    pushed = None
     with _open(ctx, write=True) as store:
         with _Progress(ctx, paths, "loading") as progress:
             _note_recovery(ctx, store)
@@ -334,7 +344,13 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
         if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER
                                 and not report.interrupted):
             _compact(ctx, store, f"{written:,} triples written")
+        if push_to is not None and not report.interrupted:
+            loaded = [o.article_id for o in report.outcomes
+                      if o.status in (Status.LOADED, Status.RELOADED) and o.article_id]
+            pushed = _push(ctx, store, push_to, articles=loaded, shared=True, changed=True)
     _summary(ctx, report, Status.LOADED)
+    if pushed is not None:
+        _push_summary(ctx, pushed)
     if report.interrupted:
         _say(ctx, "interrupted: the articles listed above as loaded are committed; "
              "nothing of the article in progress was written", level=-1)
@@ -623,6 +639,15 @@ _ALL_FORMATS = _ROW_FORMATS + _SPARQL_FORMATS + _RDF_FORMATS
 _ROWS_HELP = "How rows are printed: table, csv, tsv, json, jsonl or markdown."
 
 
+def _auth_option() -> Any:
+    return click.option(
+        "--auth", type=click.Choice(["basic", "digest", "bearer"]), default=None,
+        help="How to authenticate to the endpoint (Virtuoso's -auth endpoints: digest). "
+             "User and password from KGLOAD_ENDPOINT_USER and KGLOAD_ENDPOINT_PASSWORD or "
+             "~/.netrc (NETRC names another file), the token from KGLOAD_ENDPOINT_TOKEN. "
+             "Default: bearer if a token is set, basic if a user or netrc entry is.")
+
+
 def _output_options(func: Any) -> Any:
     """Options shared by `query` and `sparql`: format, paging, labels, time, SERVICE."""
     from .queries import MAX_ROWS
@@ -650,6 +675,12 @@ def _output_options(func: Any) -> Any:
         click.option("--allow-service", is_flag=True,
                      help="Let the query call other SPARQL endpoints over the network "
                           "(SERVICE); without it such a query is refused (exit 2)."),
+        click.option("--endpoint", metavar="URL", default=None,
+                     help="Run the query on this remote SPARQL endpoint instead of the "
+                          "store (e.g. http://host:7878/query); it must see the union of "
+                          "its named graphs as its default graph (docs/remote.md). Actor "
+                          "names are looked up there."),
+        _auth_option(),
     ]
     for option in reversed(options):
         func = option(func)
@@ -683,9 +714,9 @@ def query(ctx: click.Context, name: str, params: tuple[tuple[str, str], ...],
         click.echo(_describe(stored))
         return
     values = check_values(stored, _values(params))  # usage errors before the store opens
-    with _open(ctx, write=False) as store:
-        sparql = bind(stored, values, store, _obj(ctx)["iris"])
-        _print_result(ctx, store, sparql, page_size=stored.pagination, **output)
+    with _source(ctx, output) as source:  # the store, or --endpoint
+        sparql = bind(stored, values, source, _obj(ctx)["iris"])
+        _print_result(ctx, source, sparql, page_size=stored.pagination, **output)
 
 
 @main.command()
@@ -702,8 +733,26 @@ def sparql(ctx: click.Context, text: str | None, file: Any, **output: Any) -> No
     """
     if (text is None) == (file is None):
         raise UsageError("give the query as an argument or with -f FILE (one of them)")
-    with _open(ctx, write=False) as store:
-        _print_result(ctx, store, text if text is not None else file.read(), **output)
+    with _source(ctx, output) as source:  # the store, or --endpoint
+        _print_result(ctx, source, text if text is not None else file.read(), **output)
+
+
+@contextmanager
+def _source(ctx: click.Context, output: dict[str, Any]) -> Iterator[Any]:
+    """What `query` and `sparql` read: the store, or the remote endpoint (--endpoint),
+    whose options are taken out of ``output``."""
+    endpoint, auth = output.pop("endpoint"), output.pop("auth")
+    if endpoint is None:
+        if auth is not None:
+            raise UsageError("--auth is for a remote endpoint: give --endpoint URL")
+        with _open(ctx, write=False) as store:
+            yield store
+        return
+    from .remote import Auth, SparqlEndpoint
+
+    with SparqlEndpoint(endpoint, auth=Auth(auth) if auth else None,
+                        timeout=output["timeout"]) as remote:
+        yield remote
 
 
 def _print_result(ctx: click.Context, store: Any, sparql_text: str, *, fmt: str | None,
@@ -713,6 +762,7 @@ def _print_result(ctx: click.Context, store: Any, sparql_text: str, *, fmt: str 
     """Run the query and write its answer: line formats as the rows come, others whole."""
     from .errors import QueryTimeout
     from .queries import MAX_ROWS, stream
+    from .store import Store
 
     if page is not None:
         size = limit or page_size
@@ -722,9 +772,13 @@ def _print_result(ctx: click.Context, store: Any, sparql_text: str, *, fmt: str 
             raise UsageError(f"--page {page} of {size} rows ends past row {MAX_ROWS:,}: "
                              f"offset + page * size must be at most 2^63 - 1 ({MAX_ROWS})")
         offset, limit = offset + (page - 1) * size, size
+    if isinstance(store, Store):
+        run: Callable[..., Any] = stream
+    else:  # a remote endpoint (--endpoint)
+        from .remote import stream as run
     try:
-        with stream(store, sparql_text, limit=limit, offset=offset, timeout=timeout,
-                    allow_service=allow_service) as answer:
+        with run(store, sparql_text, limit=limit, offset=offset, timeout=timeout,
+                 allow_service=allow_service) as answer:
             rows = _write_answer(ctx, store, answer, fmt, iris)
     except QueryTimeout as exc:
         raise QueryTimeout(f"{exc.message} (--timeout {timeout:g})",
@@ -794,6 +848,136 @@ def _write_answer(ctx: click.Context, store: Any, answer: Any, fmt: str | None,
         readable = labels(store, (cell for row in rows for cell in row))
     click.echo(render(answer.variables, rows, fmt, prefixes=names, labels=readable), nl=False)
     return len(rows)
+
+
+# ------------------------------------------------------------------ remote stores
+
+
+@main.command()
+@click.option("--endpoint", metavar="URL", default=None,
+              help="The remote store's Graph Store Protocol URL (e.g. "
+                   "http://host:7878/store): one PUT URL?graph=IRI per graph.")
+@click.option("--update-endpoint", metavar="URL", default=None,
+              help="Instead of --endpoint: the remote store's SPARQL Update URL (e.g. "
+                   "http://host:7878/update), for stores without the Graph Store Protocol: "
+                   "DROP SILENT GRAPH, then INSERT DATA in batches.")
+@click.option("--article", "articles", multiple=True, metavar="ID",
+              help="Only this article's graphs (repeatable).")
+@click.option("--changed", is_flag=True,
+              help="Only the graphs whose content changed since the last push to this "
+                   "endpoint (and those that failed then).")
+@click.option("--dry-run", is_flag=True,
+              help="List what would be sent (on standard output) and send nothing.")
+@_auth_option()
+@click.option("--http-timeout", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, metavar="SECONDS",
+              help="Wait at most SECONDS for each answer of the endpoint (a request that "
+                   "fails on time, connection or a 5xx answer is tried 3 times).")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None,
+              help="Record what was pushed in this file (default: kgload-push.json in the "
+                   "store directory; --changed reads it).")
+@click.pass_context
+def push(ctx: click.Context, endpoint: str | None, update_endpoint: str | None,
+         articles: tuple[str, ...], changed: bool, dry_run: bool, auth: str | None,
+         http_timeout: float, state_path: Path | None) -> None:
+    """Send the store's named graphs to a remote triple store.
+
+    Every named graph (the articles', the entities and claims, the ontology and registry,
+    the store's description) is sent whole with one Graph Store Protocol PUT, which
+    replaces it: pushing again is idempotent. A whole push also deletes from the endpoint
+    the graphs it pushed before that the store no longer holds (removed articles). A push
+    that fails (exit 4) can be run again with --changed to send what did not make it.
+    The remote store must see the union of its named graphs as its default graph for
+    `kgload query --endpoint` to answer as the store does: see docs/remote.md.
+
+    \b
+    Examples:
+      kgload push --endpoint http://localhost:7878/store
+      kgload push --endpoint http://localhost:7878/store --changed
+      KGLOAD_ENDPOINT_USER=dba KGLOAD_ENDPOINT_PASSWORD=dba kgload push --auth digest \\
+        --endpoint http://localhost:8890/sparql-graph-crud-auth
+    """
+    if (endpoint is None) == (update_endpoint is None):
+        raise UsageError("give the remote store as --endpoint URL (Graph Store Protocol) or "
+                         "--update-endpoint URL (SPARQL Update), one of them")
+    with _open(ctx, write=False) as store:
+        report = _push(ctx, store, endpoint or update_endpoint or "",
+                       update=update_endpoint is not None, auth=auth, timeout=http_timeout,
+                       articles=list(articles) or None, shared=False, changed=changed,
+                       dry_run=dry_run, state_path=state_path)
+    _push_summary(ctx, report)
+
+
+def _push(ctx: click.Context, store: Any, url: str, *, update: bool = False,
+          auth: str | None = None, timeout: float = 60.0, articles: list[str] | None,
+          shared: bool, changed: bool, dry_run: bool = False,
+          state_path: Path | None = None) -> Any:
+    """Push (see kgload.push), with progress on stderr."""
+    from .push import Mode
+    from .push import push as run_push
+    from .remote import Auth, Endpoint
+
+    mode = Mode.UPDATE if update else Mode.GRAPH_STORE
+    said = [time.monotonic()]
+
+    def progress(report: Any, graph: str) -> None:
+        done = len(report.sent) + report.unchanged + len(report.failed)
+        _say(ctx, f"{'would send' if dry_run else 'sent'} <{graph}>", level=1)
+        if time.monotonic() - said[0] >= 5 and done < report.total:
+            said[0] = time.monotonic()
+            _say(ctx, f"pushed {done:,} of {report.total:,} graphs "
+                 f"({report.triples:,} triples)")
+
+    with Endpoint(url, auth=Auth(auth) if auth else None, timeout=timeout,
+                  what="--update-endpoint" if update else "--endpoint") as remote, \
+            _deferred_interrupt() as stop:
+        report = run_push(store, remote, _obj(ctx)["iris"], mode=mode, articles=articles,
+                          shared=shared, changed=changed, dry_run=dry_run,
+                          state_path=state_path, on_graph=progress, stop=stop)
+    if dry_run:
+        for sent in report.sent:
+            click.echo(f"{'POST' if update else 'PUT'} <{sent.graph}> {sent.triples} triples")
+        for graph in report.removed:
+            click.echo(f"{'DROP' if update else 'DELETE'} <{graph}>")
+    return report
+
+
+def _push_summary(ctx: click.Context, report: Any) -> None:
+    """Say what a push did; exit 4 if some of it failed (130 if interrupted)."""
+    from .remote import EndpointError
+
+    if report.stopped and not report.sent and not report.unchanged and report.failed:
+        raise EndpointError(report.stopped)  # nothing got through: one line says why
+    verb = "would push" if report.dry_run else "pushed"
+    parts = [f"{verb} {len(report.sent):,} graph(s) ({report.triples:,} triples) to "
+             f"{report.endpoint} in {report.seconds:.1f} s"]
+    if report.unchanged:
+        parts.append(f"{report.unchanged:,} unchanged")
+    if report.removed:
+        parts.append(f"{len(report.removed):,} removed there (no longer in the store)")
+    if report.retries:
+        parts.append(f"{report.retries} retried request(s)")
+    if report.failed:
+        parts.append(f"{len(report.failed):,} failed")
+    _say(ctx, "; ".join(parts) + ".", level=-1 if not report.ok else 0)
+    for failed in report.failed[:10]:
+        _say(ctx, f"failed: <{failed.graph}>: {failed.reason}", level=-1)
+    if len(report.failed) > 10:
+        _say(ctx, f"... and {len(report.failed) - 10} more failed graph(s)", level=-1)
+    for note in report.notes:
+        _say(ctx, f"warning: {note}", level=-1)
+    if report.stopped == "interrupted":
+        _say(ctx, f"interrupted: {report.not_sent:,} graph(s) not sent; `kgload push "
+             "--changed` sends the rest", level=-1)
+        ctx.exit(int(ExitCode.INTERRUPTED))
+    if not report.ok:
+        left = f"; {report.not_sent:,} graph(s) not sent" if report.not_sent else ""
+        why = f" (stopped: {report.stopped})" if report.stopped and report.failed[-1:] and \
+            report.stopped != report.failed[-1].reason else ""
+        raise EndpointError(f"the push to {report.endpoint} is incomplete: "
+                            f"{len(report.failed):,} graph(s) failed{left}{why}; run it again "
+                            "with --changed to send what did not make it")
 
 
 def _describe(stored: Any) -> str:

@@ -34,7 +34,9 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.BUSY: "the store is in use by another kgload process (see --wait)",
     ExitCode.IO: "the store or a file cannot be read or written (no store, a read-only or "
                  "full disk, a damaged store: see check-store), or a remote endpoint that "
-                 "a query calls with SERVICE fails",
+                 "a query calls with SERVICE fails, or a remote endpoint (push, --endpoint) "
+                 "cannot be reached, refuses the credentials or fails (rerun push with "
+                 "--changed)",
     ExitCode.INTERNAL: "internal error: a bug in kgload or a broken installation (please "
                        "report it; -v shows the traceback)",
     ExitCode.TIMEOUT: "a query ran past its time limit (--timeout) and was stopped",

@@ -103,7 +103,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -122,6 +122,14 @@ HEADER_KEYS = ("summary", "description", "tags", "params", "examples", "defaults
                "pagination", "endpoint", "method")
 _PARAM_KEYS = ("type", "required", "default", "description", "values", "class")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+class SparqlSource(Protocol):
+    """What parameter binding and labels read from: the local :class:`Store`, or a remote
+    endpoint (:class:`kgload.remote.SparqlEndpoint`), whose ``query`` answers an ASK with a
+    bool and a SELECT with rows of pyoxigraph terms by variable name, as the store does."""
+
+    def query(self, sparql: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -348,7 +356,7 @@ def get_query(name: str, extra: Iterable[str | Path] = ()) -> tuple[StoredQuery,
 # ------------------------------------------------------------------ binding
 
 
-def _term_for(param: Param, value: str, store: Store | None, iris: Iris) -> Any:
+def _term_for(param: Param, value: str, store: SparqlSource | None, iris: Iris) -> Any:
     kind = param.type
     try:
         value.encode("utf-8")
@@ -395,7 +403,7 @@ def _iri(param: Param, value: str) -> ox.NamedNode:
         raise UsageError(f"parameter {param.name}: {value!r} is not a valid IRI") from None
 
 
-def resolve_entity(param: Param, value: str, store: Store | None, iris: Iris, *,
+def resolve_entity(param: Param, value: str, store: SparqlSource | None, iris: Iris, *,
                    actors_only: bool) -> ox.NamedNode:
     """An entity IRI from an IRI, an entity id, or a name/alias (case-insensitive).
 
@@ -615,7 +623,7 @@ def _check_window(query: StoredQuery, chosen: dict[str, str]) -> None:
                          "the to day)")
 
 
-def bind(query: StoredQuery, values: dict[str, str], store: Store | None = None,
+def bind(query: StoredQuery, values: dict[str, str], store: SparqlSource | None = None,
          iris: Iris | None = None) -> str:
     """The query text with its parameters bound as RDF terms in a ``VALUES`` block."""
     iris = iris or Iris()
@@ -740,8 +748,9 @@ def run(store: Store, sparql: str, *, limit: int | None = None, offset: int = 0,
 
 
 @dataclass(frozen=True)
-class _Head:
-    """What the worker sends first: the kind of answer and its variables."""
+class AnswerHead:
+    """What the producer of an :class:`Answer` sends first: the kind of answer and its
+    variables (a local query's worker, or a remote endpoint's reader: ``kgload.remote``)."""
 
     variables: list[str]
     boolean: bool | None = None
@@ -761,11 +770,11 @@ class Answer:
         self._feed = feed
         self._batches = iter(feed)
         self._first: list[Any] = []
-        head: _Head | None = None
+        head: AnswerHead | None = None
         for batch in self._batches:  # errors of the query's text come here, before any row
             head, self._first = batch[0], batch[1:]
             break
-        assert isinstance(head, _Head), "the worker sends the answer's head first"
+        assert isinstance(head, AnswerHead), "the worker sends the answer's head first"
         self.variables = head.variables
         self.boolean = head.boolean
         self.triples = head.triples
@@ -844,16 +853,16 @@ def _emit_answer(store: Store, sparql: str, limit: int | None, offset: int,
     stop = None if limit is None else offset + limit
     try:  # solutions are computed lazily: evaluation errors (a SERVICE call...) come here
         if isinstance(answer, ox.QueryBoolean):
-            emit(_Head([], boolean=bool(answer)))
+            emit(AnswerHead([], boolean=bool(answer)))
         elif isinstance(answer, ox.QueryTriples):
             if head:
-                emit(_Head([], triples=True))
+                emit(AnswerHead([], triples=True))
             for t in islice(answer, offset + skip, stop):
                 emit((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
         else:
             variables = [v.value for v in answer.variables]
             if head:
-                emit(_Head(variables))
+                emit(AnswerHead(variables))
             for solution in islice(answer, offset + skip, stop):
                 emit([None if solution[v] is None else from_ox(solution[v])
                       for v in variables])
@@ -875,7 +884,7 @@ def _emit_sliced(store: Store, sparql: str, driver: SubSelect, size: int, emit: 
             answer = _query(store, part)
             variables = [v.value for v in answer.variables]
             if not head:
-                emit(_Head(variables))
+                emit(AnswerHead(variables))
                 head = True
             for solution in answer:
                 emit([None if solution[v] is None else from_ox(solution[v])
@@ -967,7 +976,7 @@ WHERE {{
 }} GROUP BY ?iri"""
 
 
-def labels(store: Store, terms: Iterable[Any], *, chunk: int = 400) -> dict[str, str]:
+def labels(store: SparqlSource, terms: Iterable[Any], *, chunk: int = 400) -> dict[str, str]:
     """Readable labels of IRIs: name, label, preferred label, fact id or title."""
     iris = sorted({str(t) for t in terms if isinstance(t, URIRef)})
     found: dict[str, str] = {}
