@@ -236,7 +236,9 @@ def test_a_staged_graph_moves_into_place_whole_in_small_slices(
     the last partial slice included."""
     with Store(store_copy, write=False) as store:
         before = store.count(IRIS.asserted_graph(ARTICLE_ID))
-    monkeypatch.setattr("kgload.store._MOVE_SLICE", 3)
+    # slices of 101 quads: the article's graphs take several, the last one partial (the
+    # registry's graphs, thousands of quads, would make slices of 3 take minutes)
+    monkeypatch.setattr("kgload.store._MOVE_SLICE", 101)
     assert invoke("import", dump, store=store_copy).exit_code == 0
     _clean(store_copy)
     with Store(store_copy, write=False) as store:
