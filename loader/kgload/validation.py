@@ -1,13 +1,23 @@
-"""SHACL validation with pySHACL, findings mapped back to the facts file.
+"""SHACL validation of one article, findings mapped back to the facts file.
 
 The data graph is the article's asserted and inferred triples plus what the ontology and
 registry closure says about the resources the article names (so that a registry state
 is known to be an actor, and a class has its super-classes). Reasoning has
-already run, so pySHACL runs with ``inference="none"``.
+already run, so nothing is inferred here.
+
+Two validators give the same findings (``tests/test_validator_differential.py``;
+``docs/validation.md`` lists where they may differ): the shapes compiled to one SPARQL
+query run by Oxigraph (:mod:`kgload.shaclsparql`, the default, about ten times faster),
+and pySHACL, the reference. Both give validation results, mapped to findings by one
+function here. If the shapes use a construct the compiler does not translate, pySHACL
+validates instead (and the log says why).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+from enum import StrEnum
 from functools import cache
 
 from rdflib import RDF, Graph, URIRef
@@ -19,6 +29,18 @@ from .errors import Finding
 from .facts import FactsFile
 from .mapping import Mapped
 from .ontology import shapes_graph
+from .shaclsparql import CompiledShapes, UnsupportedShape, compile_shapes, message, run
+
+log = logging.getLogger(__name__)
+
+Triple = tuple[Node, Node, Node]
+
+
+class Validator(StrEnum):
+    """Which SHACL validator checks an article (the CLI's ``--validator``)."""
+
+    SPARQL = "sparql"  # the shapes compiled to SPARQL, run by Oxigraph
+    PYSHACL = "pyshacl"  # pySHACL: the reference
 
 
 def _rule_name(shape: Node | None, component: Node | None) -> str:
@@ -36,25 +58,21 @@ def _severity(term: Node | None) -> str:
 
 
 @cache
-def _by_subject(bg: Background) -> dict[Node, tuple[tuple[Node, Node, Node], ...]]:
-    grouped: dict[Node, list[tuple[Node, Node, Node]]] = {}
+def _by_subject(bg: Background) -> dict[Node, tuple[Triple, ...]]:
+    grouped: dict[Node, list[Triple]] = {}
     for triple in bg.closure:
         grouped.setdefault(triple[0], []).append(triple)
     return {subject: tuple(triples) for subject, triples in grouped.items()}
 
 
-def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) -> list[Finding]:
-    """SHACL findings for one article, each located in its facts file where possible."""
-    import pyshacl  # imported here: it is slow to import and only ``load``/``validate`` need it
-
-    data = Graph()
-    for graph in (mapped.graph, inferred):
-        for triple in graph:
-            data.add(triple)
-    # what the background says about the resources the article names, and about what
-    # those lead to (a registry state's region, its capital): every shape sees what it
-    # checks, and the registry is not re-validated whole for each article. Types are in
-    # the closure already (all super-classes), so classes need no description.
+def data_triples(mapped: Mapped, inferred: Graph, bg: Background) -> set[Triple]:
+    """The data graph that is validated: the article's triples and what the background
+    says about the resources they name, and about what those lead to (a registry
+    state's region, its capital): every shape sees what it checks, and the registry is
+    not re-validated whole for each article. Types are in the closure already (all
+    super-classes), and each class's ``rdfs:subClassOf`` links come with it."""
+    data: set[Triple] = set(mapped.graph)
+    data.update(inferred)
     described = _by_subject(bg)
     todo = [t for triple in data for t in (triple[0], triple[2]) if isinstance(t, URIRef)]
     seen: set[Node] = set()
@@ -67,8 +85,37 @@ def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) 
             data.add(triple)
             if triple[1] != RDF.type and isinstance(triple[2], URIRef):
                 todo.append(triple[2])
+    return data
+
+
+def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background,
+             validator: Validator | str = Validator.SPARQL) -> list[Finding]:
+    """SHACL findings for one article, each located in its facts file where possible."""
+    data = data_triples(mapped, inferred, bg)
+    results = None
+    if Validator(validator) is Validator.SPARQL:
+        results = sparql_results(data)
+    if results is None:
+        results = pyshacl_results(data)
+    findings = [_finding(facts, mapped, *result) for result in results]
+    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.message))
+    return findings
+
+
+# (focus, path, value, source shape, component, message, severity), as a report says
+ShaclResult = tuple[Node | None, Node | None, Node | None, Node | None, Node | None,
+                    str | None, Node | None]
+
+
+def pyshacl_results(data: Iterable[Triple]) -> list[ShaclResult]:
+    """pySHACL's validation results on these triples."""
+    import pyshacl  # imported here: it is slow to import and only ``load``/``validate`` need it
+
+    graph = Graph()
+    for triple in data:
+        graph.add(triple)
     conforms, report, _ = pyshacl.validate(
-        data,
+        graph,
         shacl_graph=shapes_graph(),
         inference="none",
         abort_on_first=False,
@@ -77,39 +124,60 @@ def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background) 
     )
     if conforms:
         return []
-    findings = []
+    out: list[ShaclResult] = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
-        path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        severity = report.value(result, SH.resultSeverity)
         message = report.value(result, SH.resultMessage)
-        shape = report.value(result, SH.sourceShape)
-        component = report.value(result, SH.sourceConstraintComponent)
-        origin = mapped.origins.get((focus, path, value)) if value is not None else None
-        if origin is None and isinstance(focus, URIRef):
-            origin = mapped.nodes.get(focus)
-        fact = None
-        line = column = None
-        if origin is not None:
-            position = facts.position(origin)
-            if position:
-                line, column = position
-            fact = facts.fact_id(origin)
-        text = str(message) if message is not None else "breaks a shape"
-        if value is not None and origin is None and isinstance(value, URIRef):
-            text += f" ({value})"
-        findings.append(
-            Finding(
-                facts.path,
-                text,
-                _rule_name(shape, component),
-                line,
-                column,
-                fact or (str(focus) if focus is not None else None),
-                _severity(severity),
-            )
-        )
-    findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.message))
-    return findings
+        out.append((report.value(result, SH.focusNode), report.value(result, SH.resultPath),
+                    report.value(result, SH.value), report.value(result, SH.sourceShape),
+                    report.value(result, SH.sourceConstraintComponent),
+                    str(message) if message is not None else None,
+                    report.value(result, SH.resultSeverity)))
+    return out
 
+
+@cache
+def _compiled() -> CompiledShapes | None:
+    """The shapes compiled to SPARQL, or None if they use what the compiler refuses."""
+    try:
+        return compile_shapes(shapes_graph())
+    except UnsupportedShape as exc:
+        log.warning("validating with pySHACL: %s", exc)
+        return None
+
+
+def sparql_results(data: Iterable[Triple]) -> list[ShaclResult] | None:
+    """The compiled shapes' results on these triples; None if the shapes do not compile."""
+    compiled = _compiled()
+    if compiled is None:
+        return None
+    return [(r.focus, r.path, r.value, r.check.shape, r.check.component,
+             message(r), r.check.severity) for r in run(compiled, data)]
+
+
+def _finding(facts: FactsFile, mapped: Mapped, focus: Node | None, path: Node | None,
+             value: Node | None, shape: Node | None, component: Node | None,
+             message: str | None, severity: Node | None) -> Finding:
+    """One validation result as a finding: located at the fact (the triple focus-path-
+    value, else the focus node) that the mapping recorded."""
+    origin = mapped.origins.get((focus, path, value)) if value is not None else None
+    if origin is None and isinstance(focus, URIRef):
+        origin = mapped.nodes.get(focus)
+    fact = None
+    line = column = None
+    if origin is not None:
+        position = facts.position(origin)
+        if position:
+            line, column = position
+        fact = facts.fact_id(origin)
+    text = message if message is not None else "breaks a shape"
+    if value is not None and origin is None and isinstance(value, URIRef):
+        text += f" ({value})"
+    return Finding(
+        facts.path,
+        text,
+        _rule_name(shape, component),
+        line,
+        column,
+        fact or (str(focus) if focus is not None else None),
+        _severity(severity),
+    )
