@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
@@ -29,7 +30,15 @@ from .errors import Finding
 from .facts import FactsFile
 from .mapping import Mapped
 from .ontology import shapes_graph
-from .shaclsparql import CompiledShapes, UnsupportedShape, compile_shapes, message, run
+from .shaclsparql import (
+    CompiledShapes,
+    Result,
+    UnsupportedShape,
+    compile_shapes,
+    message,
+    quads,
+    run,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,38 +74,50 @@ def _by_subject(bg: Background) -> dict[Node, tuple[Triple, ...]]:
     return {subject: tuple(triples) for subject, triples in grouped.items()}
 
 
+def _parts(mapped: Mapped, inferred: Graph, bg: Background) -> tuple[set[Triple], list[Node]]:
+    """The article's triples, and the resources whose background description joins them
+    in the data graph (see :func:`data_triples`)."""
+    article: set[Triple] = set(mapped.graph)
+    article.update(inferred)
+    described = _by_subject(bg)
+    todo = [t for triple in article for t in (triple[0], triple[2]) if isinstance(t, URIRef)]
+    seen: set[Node] = set()
+    subjects: list[Node] = []
+    while todo:
+        resource = todo.pop()
+        if resource in seen:
+            continue
+        seen.add(resource)
+        triples = described.get(resource, ())
+        if triples:
+            subjects.append(resource)
+        for triple in triples:
+            if triple[1] != RDF.type and isinstance(triple[2], URIRef):
+                todo.append(triple[2])
+    return article, subjects
+
+
 def data_triples(mapped: Mapped, inferred: Graph, bg: Background) -> set[Triple]:
     """The data graph that is validated: the article's triples and what the background
     says about the resources they name, and about what those lead to (a registry
     state's region, its capital): every shape sees what it checks, and the registry is
     not re-validated whole for each article. Types are in the closure already (all
     super-classes), and each class's ``rdfs:subClassOf`` links come with it."""
-    data: set[Triple] = set(mapped.graph)
-    data.update(inferred)
+    article, subjects = _parts(mapped, inferred, bg)
     described = _by_subject(bg)
-    todo = [t for triple in data for t in (triple[0], triple[2]) if isinstance(t, URIRef)]
-    seen: set[Node] = set()
-    while todo:
-        resource = todo.pop()
-        if resource in seen:
-            continue
-        seen.add(resource)
-        for triple in described.get(resource, ()):
-            data.add(triple)
-            if triple[1] != RDF.type and isinstance(triple[2], URIRef):
-                todo.append(triple[2])
-    return data
+    for subject in subjects:
+        article.update(described[subject])
+    return article
 
 
 def validate(facts: FactsFile, mapped: Mapped, inferred: Graph, bg: Background,
              validator: Validator | str = Validator.SPARQL) -> list[Finding]:
     """SHACL findings for one article, each located in its facts file where possible."""
-    data = data_triples(mapped, inferred, bg)
     results = None
     if Validator(validator) is Validator.SPARQL:
-        results = sparql_results(data)
+        results = _sparql_article(mapped, inferred, bg)
     if results is None:
-        results = pyshacl_results(data)
+        results = pyshacl_results(data_triples(mapped, inferred, bg))
     findings = [_finding(facts, mapped, *result) for result in results]
     findings.sort(key=lambda f: (f.line or 0, f.column or 0, f.message))
     return findings
@@ -136,22 +157,55 @@ def pyshacl_results(data: Iterable[Triple]) -> list[ShaclResult]:
 
 
 @cache
-def _compiled() -> CompiledShapes | None:
+def _compiled(closed_types: bool = True) -> CompiledShapes | None:
     """The shapes compiled to SPARQL, or None if they use what the compiler refuses."""
     try:
-        return compile_shapes(shapes_graph())
+        return compile_shapes(shapes_graph(), closed_types=closed_types)
     except UnsupportedShape as exc:
         log.warning("validating with pySHACL: %s", exc)
         return None
 
 
-def sparql_results(data: Iterable[Triple]) -> list[ShaclResult] | None:
-    """The compiled shapes' results on these triples; None if the shapes do not compile."""
+def sparql_results(data: Iterable[Triple], *, closed_types: bool = True
+                   ) -> list[ShaclResult] | None:
+    """The compiled shapes' results on these triples; None if the shapes do not compile.
+
+    ``closed_types``: the data states every super-class of each resource's types, as
+    kgload's reasoning does (see :func:`kgload.shaclsparql.compile_shapes`).
+    """
+    compiled = _compiled(closed_types)
+    if compiled is None:
+        return None
+    return _as_results(run(compiled, data))
+
+
+def _sparql_article(mapped: Mapped, inferred: Graph, bg: Background) -> list[ShaclResult] | None:
+    """:func:`sparql_results` on the article's data graph (:func:`data_triples`), with
+    the background's part converted to pyoxigraph terms once per process."""
     compiled = _compiled()
     if compiled is None:
         return None
-    return [(r.focus, r.path, r.value, r.check.shape, r.check.component,
-             message(r), r.check.severity) for r in run(compiled, data)]
+    article, subjects = _parts(mapped, inferred, bg)
+    converted = _background_quads(bg)
+    described = _by_subject(bg)
+    background = []
+    for subject in subjects:
+        found = converted.get(subject)
+        if found is None:
+            found = converted[subject] = quads(described[subject])
+        background.extend(found)
+    return _as_results(run(compiled, article, background,
+                           lambda: data_triples(mapped, inferred, bg)))
+
+
+@cache
+def _background_quads(bg: Background) -> dict[Node, list[Any]]:
+    return {}  # filled as articles name the background's resources
+
+
+def _as_results(results: list[Result]) -> list[ShaclResult]:
+    return [(r.focus, r.path, r.value, r.check.shape, r.check.component, message(r),
+             r.check.severity) for r in results]
 
 
 def _finding(facts: FactsFile, mapped: Mapped, focus: Node | None, path: Node | None,
