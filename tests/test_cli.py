@@ -24,7 +24,7 @@ from kgload.store import Store
 
 COMMANDS = ("load", "validate", "query", "queries", "sparql", "export", "articles", "stats",
             "remove", "schema", "types", "check", "import", "entities", "compact",
-            "reindex", "backup", "restore", "check-store")
+            "reindex", "backup", "restore", "check-store", "push", "serve")
 STORED = (
     "actions-against", "actions-by", "actor-profile", "agreements", "armed-groups", "borders",
     "claims-by-source", "cooperation", "criticisms", "event-table", "events-by-cameo",

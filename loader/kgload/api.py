@@ -51,6 +51,7 @@ from .queries import Answer, StoredQuery, bind, check_values, get_query, load_qu
 from .reasoning import Reasoner
 from .stats import store_stats
 from .store import ArticleInfo, Store, is_damage
+from .validation import Validator
 
 __all__ = ["COMPACT_AFTER", "KnowledgeGraph", "Rows", "open_store", "python_value",
            "stored_queries", "validate"]
@@ -85,7 +86,7 @@ def open_store(path: str | os.PathLike[str], *, write: bool = False,
 
 
 def validate(paths: Paths, *, base_iri: str | None = None, reasoner: Reasoner | str = "fast",
-             limits: Limits | None = None,
+             validator: Validator | str = "sparql", limits: Limits | None = None,
              on_outcome: Callable[[Outcome], None] | None = None) -> LoadReport:
     """Run every check of a load on facts files (or folders of them), with no store.
 
@@ -97,7 +98,8 @@ def validate(paths: Paths, *, base_iri: str | None = None, reasoner: Reasoner | 
             print(*(finding.format() for finding in outcome.findings), sep="\\n")
     """
     return validate_paths(_path_list(paths), _iris(base_iri), on_outcome,
-                          reasoner=_reasoner(reasoner), limits=limits)
+                          reasoner=_reasoner(reasoner), validator=_validator(validator),
+                          limits=limits)
 
 
 def stored_queries(query_dirs: Iterable[str | os.PathLike[str]] = ()) -> dict[str, StoredQuery]:
@@ -215,7 +217,7 @@ class KnowledgeGraph:
     # ------------------------------------------------------------ loading
 
     def load(self, paths: Paths, *, force: bool = False, reasoner: Reasoner | str = "fast",
-             jobs: int = 1, limits: Limits | None = None,
+             validator: Validator | str = "sparql", jobs: int = 1, limits: Limits | None = None,
              on_outcome: Callable[[Outcome], None] | None = None,
              stop: Callable[[], bool] | None = None,
              compact: bool | None = None) -> LoadReport:
@@ -226,13 +228,16 @@ class KnowledgeGraph:
         reloads unchanged files; ``jobs``: processes that prepare articles; ``limits``
         bounds one article; ``on_outcome`` hears of each article once committed;
         ``stop`` is asked between articles (true: end after those in hand);
-        ``compact``: compact afterwards (None: after :data:`COMPACT_AFTER` triples).
+        ``compact``: compact afterwards (None: after :data:`COMPACT_AFTER` triples);
+        ``validator``: ``sparql`` (the default) or ``pyshacl`` (the reference).
         """
         return self._load(load_paths, _path_list(paths), reasoner, jobs, compact,
-                          force=force, on_outcome=on_outcome, limits=limits, stop=stop)
+                          validator=_validator(validator), force=force, on_outcome=on_outcome,
+                          limits=limits, stop=stop)
 
     def load_documents(self, documents: Document | Iterable[Document], *,
-                       force: bool = False, reasoner: Reasoner | str = "fast", jobs: int = 1,
+                       force: bool = False, reasoner: Reasoner | str = "fast",
+                       validator: Validator | str = "sparql", jobs: int = 1,
                        limits: Limits | None = None,
                        on_outcome: Callable[[Outcome], None] | None = None,
                        stop: Callable[[], bool] | None = None,
@@ -259,7 +264,7 @@ class KnowledgeGraph:
                 yield Path(name), [parsed]
 
         return self._load(load_documents, inputs, reasoner, jobs, compact, force=force,
-                          on_outcome=on_outcome, stop=stop)
+                          validator=_validator(validator), on_outcome=on_outcome, stop=stop)
 
     def remove(self, article_id: str) -> None:
         """Remove an article in one transaction, as ``kgload remove``.
@@ -499,6 +504,14 @@ def _reasoner(value: Reasoner | str) -> Reasoner:
     except ValueError:
         raise UsageError(f"unknown reasoner {value!r} (one of "
                          f"{', '.join(r.value for r in Reasoner)})") from None
+
+
+def _validator(value: Validator | str) -> Validator:
+    try:
+        return Validator(value)
+    except ValueError:
+        raise UsageError(f"unknown validator {value!r} (one of "
+                         f"{', '.join(v.value for v in Validator)})") from None
 
 
 def _jobs(jobs: int) -> int:

@@ -293,6 +293,10 @@ def _limits(max_file_size: int, max_actions: int, max_about_depth: int) -> Any:
               show_default=True,
               help="fast: owlrl's rules compiled once and applied per article (the same "
                    "result); owlrl: owlrl itself, the reference (slower).")
+@click.option("--validator", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True,
+              help="sparql: the SHACL shapes compiled to SPARQL, run by Oxigraph (the same "
+                   "findings); pyshacl: pySHACL, the reference (slower).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Prepare articles (check, map, reason, validate) in N processes.")
 @click.option("--batch-quads", type=click.IntRange(min=1), default=100_000, show_default=True,
@@ -311,7 +315,7 @@ def _limits(max_file_size: int, max_actions: int, max_about_depth: int) -> Any:
 @_limit_options
 @click.pass_context
 def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
-         jobs: int, batch_quads: int, batch_seconds: float, compact: str,
+         validator: str, jobs: int, batch_quads: int, batch_seconds: float, compact: str,
          push_to: str | None, max_file_size: int, max_actions: int,
          max_about_depth: int) -> None:
     """Load facts files into the store: YAML (.yaml, .yml), JSON (.json) and JSON Lines
@@ -335,7 +339,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
             _note_recovery(ctx, store)
             with _deferred_interrupt() as stop:
                 report = run_load(store, paths, _obj(ctx)["iris"], force=force,
-                                  reasoner=reasoner, on_outcome=progress.outcome,
+                                  reasoner=reasoner, validator=validator,
+                                  on_outcome=progress.outcome,
                                   batch_quads=batch_quads, batch_seconds=batch_seconds,
                                   jobs=jobs, stop=stop,
                                   limits=_limits(max_file_size, max_actions, max_about_depth))
@@ -367,6 +372,10 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
               show_default=True,
               help="fast: owlrl's rules compiled once and applied per article (the same "
                    "result); owlrl: owlrl itself, the reference (slower).")
+@click.option("--validator", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True,
+              help="sparql: the SHACL shapes compiled to SPARQL, run by Oxigraph (the same "
+                   "findings); pyshacl: pySHACL, the reference (slower).")
 @click.option("--text", "text_path", type=click.Path(exists=True, dir_okay=False,
                                                     path_type=Path),
               help="The article's text (UTF-8): every evidence and quote must appear in it "
@@ -374,7 +383,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
 @_limit_options
 @click.pass_context
 def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: str,
-             text_path: Path | None, max_file_size: int, max_actions: int,
+             validator: str, text_path: Path | None, max_file_size: int, max_actions: int,
              max_about_depth: int) -> None:
     """Check facts files without loading them (needs no store): YAML (.yaml, .yml), JSON
     (.json) and JSON Lines (.jsonl, one article per line); folders are searched for these.
@@ -394,7 +403,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
         except (OSError, UnicodeDecodeError) as exc:
             raise click.BadParameter(f"cannot read {text_path} as UTF-8 text: {exc}",
                                      param_hint="--text") from None
-    options = {"reasoner": reasoner, "limits": limits, "article_text": text,
+    options = {"reasoner": reasoner, "validator": validator, "limits": limits, "article_text": text,
                "text_source": text_path.name if text_path else "the article text"}
     if fmt == "json":
         report = validate_paths(paths, _obj(ctx)["iris"], **options)
@@ -498,11 +507,13 @@ REBUILD_RATIO = 10  # reindex --method auto rebuilds the store when 1 in 10 arti
                    f"1 in {REBUILD_RATIO} articles is stale.")
 @click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
               show_default=True, help="The reasoner, as for `kgload load`.")
+@click.option("--validator", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True, help="The SHACL validator, as for `kgload load`.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Prepare articles in N processes, as for `kgload load`.")
 @click.pass_context
 def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
-            jobs: int) -> None:
+            validator: str, jobs: int) -> None:
     """Rebuild the articles that another version of kgload's model built.
 
     An article is stale when the ontology, its rules, the shapes, the registry or the
@@ -545,10 +556,11 @@ def reindex(ctx: click.Context, everything: bool, method: str, reasoner: str,
                          "finish, to swap the new store in (Ctrl-C stops: what was built is "
                          "kept for the next run)")
 
-                report = rebuild(store, iris, reasoner=reasoner, jobs=jobs,
+                report = rebuild(store, iris, reasoner=reasoner, validator=validator, jobs=jobs,
                                  on_outcome=progress.outcome, stop=stop, waiting=waiting)
             else:
-                report = run_reindex(store, iris, reasoner=reasoner, jobs=jobs,
+                report = run_reindex(store, iris, reasoner=reasoner, validator=validator,
+                                     jobs=jobs,
                                      on_outcome=progress.outcome, everything=everything,
                                      stop=stop)
     finish(report)

@@ -30,6 +30,7 @@ from .outcomes import STAGES, LoadReport, Outcome, Prepared, Ready, Status, Time
 from .prepare import prepare
 from .reasoning import Reasoner
 from .store import Store
+from .validation import Validator
 from .vocab import KG
 from .workers import Preparation, preparer
 
@@ -128,6 +129,7 @@ def _documents(path: Path, refused: Finding | None, timer: Timer,
 def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                    on_outcome: Callable[[Outcome], None] | None = None, *,
                    reasoner: Reasoner | str = Reasoner.FAST,
+                   validator: Validator | str = Validator.SPARQL,
                    limits: Limits | None = None, article_text: str | None = None,
                    text_source: str = "the article text") -> LoadReport:
     """Run every check on the files without touching a store.
@@ -165,7 +167,8 @@ def validate_paths(paths: Iterable[str | Path], iris: Iris | None = None,
                 misquoted = ([] if article_text is None
                              else check_quotations(document, article_text, text_source))
                 try:
-                    prepared = prepare(document, iris, timer, reasoner=reasoner, known=known)
+                    prepared = prepare(document, iris, timer, reasoner=reasoner, known=known,
+                                       validator=validator)
                     outcome = Outcome(document.source, Status.VALID, prepared.article_id,
                                       asserted=len(prepared.mapped.graph),
                                       inferred=len(prepared.inferred))
@@ -215,6 +218,7 @@ def load(
     *,
     force: bool = False,
     reasoner: Reasoner | str = Reasoner.FAST,
+    validator: Validator | str = Validator.SPARQL,
     on_outcome: Callable[[Outcome], None] | None = None,
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
@@ -240,7 +244,7 @@ def load(
             yield path, _documents(path, refused, timer, limits)
 
     return load_documents(store, inputs, iris, force=force, reasoner=reasoner,
-                          on_outcome=on_outcome, batch_quads=batch_quads,
+                          validator=validator, on_outcome=on_outcome, batch_quads=batch_quads,
                           batch_seconds=batch_seconds, jobs=jobs, stop=stop)
 
 
@@ -254,6 +258,7 @@ def load_documents(
     *,
     force: bool = False,
     reasoner: Reasoner | str = Reasoner.FAST,
+    validator: Validator | str = Validator.SPARQL,
     on_outcome: Callable[[Outcome], None] | None = None,
     batch_quads: int = 100_000,
     batch_seconds: float = 2.0,
@@ -292,7 +297,7 @@ def load_documents(
             commit(writer, facts, stored, future.result(), report)
 
     interrupted = stop or (lambda: False)
-    with preparer(jobs, iris, reasoner) as workers:
+    with preparer(jobs, iris, reasoner, validator) as workers:
         try:
             for path, documents in inputs(report, timer):
                 for document in documents:

@@ -22,18 +22,19 @@ from .mapping import Mapped, map_article
 from .outcomes import STAGES, Prepared, Timer
 from .reasoning import Reasoner, reason
 from .registry import load_registry
-from .validation import validate
+from .validation import Validator, validate
 from .vocab import KG, KG_IRI
 
 
 def prepare(facts: FactsFile, iris: Iris, timer: Timer | None = None, *,
             reasoner: Reasoner | str = Reasoner.FAST,
-            known: dict[str, Known] | None = None) -> Prepared:
+            known: dict[str, Known] | None = None,
+            validator: Validator | str = Validator.SPARQL) -> Prepared:
     """Check, map, reason and validate a parsed facts file; raises :class:`InputRejected`.
 
     ``known`` are the entities declared elsewhere (the store, other files of the run)
     that the file names: it may use them without declaring them, and what it declares
-    must not contradict them.
+    must not contradict them. ``validator``: which SHACL validator (the same findings).
     """
     timer = timer or Timer(dict.fromkeys(STAGES, 0.0))
     bg = background(iris)
@@ -58,7 +59,7 @@ def prepare(facts: FactsFile, iris: Iris, timer: Timer | None = None, *,
         inference = reason(_joined(mapped.graph, context), bg, reasoner)
     findings = [_inconsistency(facts, mapped, message) for message in inference.inconsistencies]
     with timer("validate"):
-        findings += validate(facts, mapped, _joined(inference.graph, context), bg)
+        findings += validate(facts, mapped, _joined(inference.graph, context), bg, validator)
     if findings:
         raise InputRejected(findings)
     return Prepared(facts, checked, mapped, inference.graph,

@@ -44,6 +44,7 @@ from .outcomes import LoadReport, Outcome, Status, Timer
 from .pipeline import Documents, load_documents
 from .reasoning import Reasoner
 from .store import Store, batches
+from .validation import Validator
 from .vocab import KG, KG_IRI
 
 # held by a rebuild, in the store's folder: one rebuild of a store at a time
@@ -91,8 +92,8 @@ def stored_document(store: Store, iris: Iris, article_id: str) -> FactsFile | No
 def reindex(store: Store, iris: Iris | None = None, *,
             reasoner: Reasoner | str = Reasoner.FAST, jobs: int = 1,
             on_outcome: Callable[[Outcome], None] | None = None,
-            everything: bool = False, stop: Callable[[], bool] | None = None
-            ) -> ReindexReport:
+            everything: bool = False, validator: Validator | str = Validator.SPARQL,
+            stop: Callable[[], bool] | None = None) -> ReindexReport:
     """Rebuild the store's stale articles (``everything``: every article) in load order."""
     iris = iris or Iris()
     found = stale_articles(store, iris, every=everything)
@@ -100,7 +101,8 @@ def reindex(store: Store, iris: Iris | None = None, *,
     todo = [aid for aid, has_source in found if has_source]
 
     report = load_documents(store, _sources(store, iris, todo), iris, force=True,
-                            reasoner=reasoner, on_outcome=on_outcome, jobs=jobs, stop=stop)
+                            reasoner=reasoner, validator=validator, on_outcome=on_outcome,
+                            jobs=jobs, stop=stop)
     return ReindexReport(report, without)
 
 
@@ -124,7 +126,8 @@ def _sources(store: Store, iris: Iris, ids: list[str]
 
 
 def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str = Reasoner.FAST,
-            jobs: int = 1, on_outcome: Callable[[Outcome], None] | None = None,
+            validator: Validator | str = Validator.SPARQL, jobs: int = 1,
+            on_outcome: Callable[[Outcome], None] | None = None,
             batch_quads: int = 100_000, stop: Callable[[], bool] | None = None,
             waiting: Callable[[], None] | None = None) -> ReindexReport:
     """Every article of the open store rebuilt into a new store that replaces it.
@@ -143,7 +146,8 @@ def rebuild(store: Store, iris: Iris | None = None, *, reasoner: Reasoner | str 
     """
     iris = iris or Iris()
     with _rebuilding(store):
-        return _rebuild(store, iris, reasoner=reasoner, jobs=jobs, on_outcome=on_outcome,
+        return _rebuild(store, iris, reasoner=reasoner, validator=validator, jobs=jobs,
+                        on_outcome=on_outcome,
                         batch_quads=batch_quads, stop=stop, waiting=waiting)
 
 
@@ -168,7 +172,8 @@ def _rebuilding(store: Store) -> Iterator[None]:
         handle.close()
 
 
-def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
+def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str,
+             validator: Validator | str, jobs: int,
              on_outcome: Callable[[Outcome], None] | None, batch_quads: int,
              stop: Callable[[], bool] | None,
              waiting: Callable[[], None] | None) -> ReindexReport:
@@ -179,7 +184,7 @@ def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
     if staging.exists() and not _current(staging, iris):
         shutil.rmtree(staging)  # built by another model: a fresh bulk load is faster
     seen = _fingerprint(store, iris)
-    report = _build(store, staging, iris, reasoner=reasoner, jobs=jobs,
+    report = _build(store, staging, iris, reasoner=reasoner, validator=validator, jobs=jobs,
                     on_outcome=on_outcome, batch_quads=batch_quads, stop=stop)
     if not _complete(report):
         return report
@@ -188,7 +193,8 @@ def _rebuild(store: Store, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
             report.load.interrupted = True  # stopped while queries still read the store
             return report
         if _fingerprint(store, iris) != seen:  # a writer came in while the lock changed hands
-            more = _build(store, staging, iris, reasoner=reasoner, jobs=jobs,
+            more = _build(store, staging, iris, reasoner=reasoner, validator=validator,
+                          jobs=jobs,
                           on_outcome=None, batch_quads=batch_quads, stop=stop)
             report.without_source = more.without_source
             report.load.outcomes += [o for o in more.load.outcomes
@@ -205,7 +211,8 @@ def _complete(report: ReindexReport) -> bool:
     return not (report.without_source or report.load.rejected or report.load.interrupted)
 
 
-def _build(store: Store, staging: Path, iris: Iris, *, reasoner: Reasoner | str, jobs: int,
+def _build(store: Store, staging: Path, iris: Iris, *, reasoner: Reasoner | str,
+           validator: Validator | str, jobs: int,
            on_outcome: Callable[[Outcome], None] | None, batch_quads: int,
            stop: Callable[[], bool] | None) -> ReindexReport:
     """Bring ``staging`` to the store's articles, each built from its document by the
@@ -218,8 +225,8 @@ def _build(store: Store, staging: Path, iris: Iris, *, reasoner: Reasoner | str,
     ids = [aid for aid, _ in found]
     with Store(staging, write=True) as new:
         report = load_documents(new, _sources(store, iris, ids), iris, reasoner=reasoner,
-                                on_outcome=on_outcome, jobs=jobs, batch_quads=batch_quads,
-                                stop=stop)
+                                validator=validator, on_outcome=on_outcome, jobs=jobs,
+                                batch_quads=batch_quads, stop=stop)
         if report.rejected or report.interrupted:
             return ReindexReport(report)
         for aid in sorted(new.article_ids() - set(ids)):  # removed since an earlier run

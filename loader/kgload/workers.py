@@ -49,7 +49,8 @@ class Preparation:
 
 
 def prepare_task(facts: FactsFile, base: str, reasoner: str,
-                 known: dict[str, Any] | None = None) -> Preparation:
+                 known: dict[str, Any] | None = None, validator: str = "sparql"
+                 ) -> Preparation:
     """Prepare one article; never raises for bad input (findings are returned).
 
     ``known``: the entities declared elsewhere that the file names (see ``prepare``).
@@ -57,7 +58,8 @@ def prepare_task(facts: FactsFile, base: str, reasoner: str,
     seconds = dict.fromkeys(STAGES, 0.0)
     iris = Iris(base)
     try:
-        prepared = prepare(facts, iris, Timer(seconds), reasoner=reasoner, known=known)
+        prepared = prepare(facts, iris, Timer(seconds), reasoner=reasoner, known=known,
+                           validator=validator)
     except InputRejected as exc:
         return Preparation(None, exc.findings, seconds)
     return Preparation(prepared.ready(iris), [], seconds)
@@ -105,34 +107,38 @@ def _warm(base: str, parent: int) -> None:
 
 
 class _InProcess:
-    def __init__(self, base: str, reasoner: str) -> None:
-        self.base, self.reasoner = base, reasoner
+    def __init__(self, base: str, reasoner: str, validator: str) -> None:
+        self.base, self.reasoner, self.validator = base, reasoner, validator
 
     def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Preparation]:
         future: Future[Preparation] = Future()
-        future.set_result(prepare_task(facts, self.base, self.reasoner, known))
+        future.set_result(prepare_task(facts, self.base, self.reasoner, known, self.validator))
         return future
 
 
 class _Pool:
-    def __init__(self, executor: ProcessPoolExecutor, base: str, reasoner: str) -> None:
+    def __init__(self, executor: ProcessPoolExecutor, base: str, reasoner: str,
+                 validator: str) -> None:
         self.executor, self.base, self.reasoner = executor, base, reasoner
+        self.validator = validator
 
     def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Preparation]:
-        return self.executor.submit(prepare_task, facts, self.base, self.reasoner, known)
+        return self.executor.submit(prepare_task, facts, self.base, self.reasoner, known,
+                                    self.validator)
 
 
 @contextmanager
-def preparer(jobs: int, iris: Iris, reasoner: str) -> Iterator[_InProcess | _Pool]:
+def preparer(jobs: int, iris: Iris, reasoner: str, validator: str = "sparql"
+             ) -> Iterator[_InProcess | _Pool]:
     """Something with ``submit(facts) -> Future[Preparation]``: in process, or a process pool."""
     if jobs <= 1:
-        yield _InProcess(iris.base, reasoner)
+        yield _InProcess(iris.base, reasoner, validator)
         return
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(
         "spawn"), initializer=_warm, initargs=(iris.base, os.getpid()))
     try:
         _start(executor, jobs)
-        yield _Pool(executor, iris.base, reasoner)
+        yield _Pool(executor, iris.base, reasoner, validator)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
 
