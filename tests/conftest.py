@@ -196,6 +196,7 @@ SLOW: dict[str, tuple[str, ...]] = {
     "test_query_bench_quick.py": ("*",),  # stored queries on generated stores
     "test_benchmarks_generate.py": ("*",),  # generates and loads corpora
     "test_packaging.py": ("*",),  # builds and installs the wheel
+    "test_page.py": ("*",),  # a headless Chromium driving the page at /
     "test_paging.py": ("*",),  # a 30-article generated store
     "test_union_shacl.py": ("*",),  # pySHACL over a generated corpus
     "test_interrupt.py": ("*",),  # SIGINT to loads and queries in subprocesses

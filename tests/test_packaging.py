@@ -34,6 +34,8 @@ def test_wheel_contains_the_data_files(wheel: Path) -> None:
         "kgload/_data/registry/world.yaml",
         "kgload/schema/facts-1.schema.json",
         "kgload/cli.py",
+        "kgload/web/index.html",  # the page at / (kgload serve), its JavaScript inline
+        "kgload/web/docs.html",
     ):
         assert expected in names, f"{expected} is not in {wheel.name}"
     bundled = {n.rsplit("/", 1)[-1] for n in names if n.startswith("kgload/_data/queries/")}

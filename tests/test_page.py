@@ -103,14 +103,21 @@ def test_an_actor_in_the_results_opens_its_profile_and_its_graph(page: Any,
                                                                    artifacts: Path) -> None:
     choose_query(page, "who-threatened-whom")
     page.get_by_role("button", name="Run query").click()
-    page.locator("#query-results button.actor", has_text="Donald Trump").first.click()
+    page.locator("#query-results button.actor", has_text="Gustavo Petro").first.click()
     page.wait_for_function("document.getElementById('query-status').textContent"
                            ".startsWith('actor-profile')")
-    assert page.input_value("#param-actor") == "Donald Trump"
+    assert page.input_value("#param-actor") == "Gustavo Petro"
     assert "President" in page.inner_text("#query-results")
     page.wait_for_selector("#graph .edge")
     labels = page.locator("#graph .node text").all_text_contents()
     assert "Donald Trump" in labels and "Gustavo Petro" in labels
+    colours = set(page.eval_on_selector_all(
+        "#graph .edge path.line", "els => els.map(e => getComputedStyle(e).stroke)"))
+    assert len(colours) >= 3  # cooperation and conflict, verbal and material
+    page.locator("#graph-view").scroll_into_view_if_needed()
+    x, y = edge_point(page, 0)
+    page.mouse.click(x, y)
+    page.wait_for_selector("#edge-detail blockquote.evidence")
     page.locator("#graph-view").screenshot(path=str(artifacts / "actor-profile-graph.png"))
 
 

@@ -6,7 +6,8 @@
   parameters checked as the CLI checks them;
 - ``/openapi.json`` and ``/docs``: the OpenAPI description and a page that renders it
   (served from the package: no network needed);
-- ``/``: an index page (room for a richer page later).
+- ``/``: a page to use it: each stored query as a form, a SPARQL editor and a drawing
+  of who did what to whom (our own JavaScript and SVG in ``web/index.html``: offline).
 
 Queries run as the CLI runs them (:func:`kgload.queries.stream`: a time limit, SERVICE
 refused, union default graph), in Starlette's thread pool, on a store shared with loads
