@@ -108,7 +108,8 @@ def test_an_actor_in_the_results_opens_its_profile_and_its_graph(page: Any,
                            ".startsWith('actor-profile')")
     assert page.input_value("#param-actor") == "Gustavo Petro"
     assert "President" in page.inner_text("#query-results")
-    page.wait_for_selector("#graph .edge")
+    page.wait_for_function("document.getElementById('graph-note').textContent"
+                           ".includes('the actions of Gustavo Petro')")
     labels = page.locator("#graph .node text").all_text_contents()
     assert "Donald Trump" in labels and "Gustavo Petro" in labels
     colours = set(page.eval_on_selector_all(
@@ -181,6 +182,15 @@ def test_the_time_filter_hides_edges_outside_it(page: Any) -> None:
     assert page.inner_text("#graph-note") == "1 of 4 actions shown."
     page.get_by_role("button", name="All dates").click()
     assert page.locator("#graph .edge:visible").count() == 4
+
+
+def test_running_actions_by_draws_its_actor_under_its_own_name(page: Any) -> None:
+    choose_query(page, "actions-by", actor="Trump")
+    page.get_by_role("button", name="Run query").click()  # rows with targets: drawn
+    page.wait_for_selector("#graph .edge")
+    labels = page.locator("#graph .node text").all_text_contents()
+    assert "Donald Trump" in labels and "Trump" not in labels
+    assert page.inner_text("#graph-note").endswith("actions-by Donald Trump.")
 
 
 def test_rows_without_agents_and_targets_say_so(page: Any) -> None:
