@@ -46,9 +46,45 @@ pytestmark = [
 USER, PASSWORD = "dba", "dba"  # a fresh Virtuoso database's administrator
 
 # Stored-query cases (name, params) whose rows differ at Virtuoso, with the reason; each
-# is listed in docs/remote.md. The test asserts this exact set, so that a change in either
-# direction is noticed. Cases are named "NAME" or "NAME k=v,k=v".
-KNOWN_MISMATCHES: dict[str, str] = {}
+# reason is listed in docs/remote.md. The test asserts this exact set, so that a change in
+# either direction is noticed. Cases are named "NAME" or "NAME k=v,k=v". Do not fix these
+# by rewriting the stored queries here: they are what a user of Virtuoso gets today.
+EMPTY = "GROUP_CONCAT skips unbound values: a cell with none is \"\" (kgload's store: unbound)"
+NOT_ASCII = "a non-ASCII literal in the query text (the ×) comes back as ?"
+LOST_OPTIONAL = "a nested OPTIONAL loses its bindings"
+YEAR = "year() of an unbound value fails the query (DT001) instead of leaving it unbound"
+SQ156 = "Virtuoso's compiler fails (SQ156 Bad dfe in sqlo_place_exp)"
+UNION_OPTIONAL = "OPTIONAL inside UNION branches: ?kind lost and rows duplicated"
+KNOWN_MISMATCHES: dict[str, str] = {
+    **dict.fromkeys([
+        "actions-against target=ELN", "actions-against target=Maduro",
+        "actions-by actor=ELN", "actor-profile actor=Colombia", "actor-profile actor=Maduro",
+        "actor-profile actor=Petro", "actor-profile actor=Trump",
+        "actor-profile actor=US military", "agreements", "armed-groups",
+        "armed-groups group=ELN", "cooperation actor=US security services", "criticisms",
+        "event-table from=2026-01-03,to=2026-01-03", "events-by-cameo code=112",
+        "events-by-cameo code=112,exact=yes", "events-by-cameo code=13",
+        "events-by-cameo code=130", "events-by-cameo code=17", "hostile-actions",
+        "hostile-actions actor=Petro", "timeline from=1990-01-01,to=1990-12-31",
+        "timeline from=2026-01-07,to=2026-01-07", "use-of-force",
+        "use-of-force actor=ELN,target=Colombian soldiers", "use-of-force target=Maduro",
+        "who-accused-whom", "who-accused-whom actor=Trump", "who-accused-whom target=ELN",
+        "who-threatened-whom", "who-threatened-whom actor=Trump"], EMPTY),
+    "borders": NOT_ASCII,
+    "borders place=Venezuela": NOT_ASCII,
+    "cooperation": LOST_OPTIONAL,  # the ?start of an ordered action
+    "requests": LOST_OPTIONAL,  # the requested fact's columns
+    "requests actor=Trump": LOST_OPTIONAL,
+    "relations-between actor=Petro,other=United States": UNION_OPTIONAL,
+    "relations-between actor=Trump,other=Petro": UNION_OPTIONAL,
+    "event-table": YEAR,
+    "timeline": YEAR,
+    "timeline from=2030-01-01": YEAR,
+    "timeline to=2022-12-31": YEAR,
+    "orders": SQ156,
+    "orders actor=Trump": SQ156,
+}
+MATCHING = 5  # of 49 compared cases (36 of 49 when "" and unbound count as the same)
 
 
 def _free_port() -> int:
@@ -115,10 +151,10 @@ class Virtuoso:
     def query_url(self) -> str:
         return self.url + "/sparql"
 
-    def select(self, sparql: str) -> list[dict[str, Any]]:
+    def select(self, sparql: str, **params: str) -> list[dict[str, Any]]:
         # GET: a direct POST of application/sparql-query is never answered by Virtuoso 7
         request = urllib.request.Request(
-            self.query_url + "?" + urllib.parse.urlencode({"query": sparql}),
+            self.query_url + "?" + urllib.parse.urlencode({"query": sparql, **params}),
             headers={"Accept": "application/sparql-results+json"})
         with urllib.request.urlopen(request, timeout=60) as answer:
             data = json.load(answer)
@@ -226,11 +262,13 @@ def _parts(value: Any) -> Any:
     return value
 
 
-def _rows(result: Any, ignore: frozenset[str] = frozenset()) -> Counter[str]:
+def _rows(result: Any, ignore: frozenset[str] = frozenset(),
+          empty_is_unbound: bool = False) -> Counter[str]:
     counted: Counter[str] = Counter()
     for row in json.loads(result.stdout):
-        counted[json.dumps({k: _parts(v) for k, v in row.items() if k not in ignore},
-                           sort_keys=True)] += 1
+        cells = {k: _parts(None if empty_is_unbound and v == "" else v)
+                 for k, v in row.items() if k not in ignore}
+        counted[json.dumps(cells, sort_keys=True)] += 1
     return counted
 
 
@@ -273,12 +311,37 @@ def test_stored_queries_give_the_same_rows_but_for_the_known_mismatches(
         there = cli(*args, "--endpoint", pushed.query_url,
                     store=example_store.parent / "no-store-here")
         if there.exit_code != 0:
-            differ[case] = "error: " + there.stderr.strip().splitlines()[-1][:200]
-        elif _rows(there, sample) != _rows(local, sample):
-            differ[case] = "rows differ"
-        else:
+            differ[case] = "error: " + there.stderr.strip().splitlines()[-1][-160:]
+        elif _rows(there, sample) == _rows(local, sample):
             matched.append(case)
+        elif _rows(there, sample, True) == _rows(local, sample, True):
+            differ[case] = EMPTY
+        else:
+            differ[case] = "rows differ"
     report = (f"{len(matched)} of {compared} cases match at Virtuoso; differing:\n"
               + "\n".join(f"  {c}: {why}" for c, why in sorted(differ.items())))
     print(report)
     assert set(differ) == set(KNOWN_MISMATCHES), report
+    assert {c for c, why in differ.items() if why == EMPTY} \
+        == {c for c, why in KNOWN_MISMATCHES.items() if why == EMPTY}, report
+    assert len(matched) == MATCHING and compared == MATCHING + len(KNOWN_MISMATCHES), report
+
+
+def test_the_default_graph_is_the_union_of_every_graph_system_graphs_included(
+        pushed: Virtuoso, example_store: Path) -> None:
+    """What docs/remote.md tells users: no setting is needed for the stored queries (they
+    match only kgload's vocabulary), but counts over everything and ``GRAPH ?g`` see
+    Virtuoso's own graphs; ``default-graph-uri`` narrows the default graph only."""
+    local = _local_graphs(example_store)
+    everything = int(pushed.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")[0]["n"])
+    assert everything > sum(local.values())  # no duplicates removed, system graphs added
+    named = {row["g"] for row in pushed.select("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")}
+    assert set(local) < named
+    assert "http://www.openlinksw.com/schemas/virtrdf#" in named
+    registry = "https://example.org/kgload/graph/registry"
+    only = {"default-graph-uri": registry}
+    narrowed = pushed.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", **only)
+    assert int(narrowed[0]["n"]) == local[registry]
+    still = pushed.select("SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }",
+                          **only)
+    assert int(still[0]["n"]) == len(named)
