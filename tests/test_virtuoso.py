@@ -54,7 +54,7 @@ NOT_ASCII = "a non-ASCII literal in the query text (the ×) comes back as ?"
 LOST_OPTIONAL = "a nested OPTIONAL loses its bindings"
 YEAR = "year() of an unbound value fails the query (DT001) instead of leaving it unbound"
 SQ156 = "Virtuoso's compiler fails (SQ156 Bad dfe in sqlo_place_exp)"
-UNION_OPTIONAL = "OPTIONAL inside UNION branches: ?kind lost and rows duplicated"
+UNION_OPTIONAL = "an OPTIONAL rebinding ?kind, projected by a UNION subquery: lost, rows added"
 KNOWN_MISMATCHES: dict[str, str] = {
     **dict.fromkeys([
         "actions-against target=ELN", "actions-against target=Maduro",
