@@ -50,7 +50,7 @@ USER, PASSWORD = "dba", "dba"  # a fresh Virtuoso database's administrator
 # either direction is noticed. Cases are named "NAME" or "NAME k=v,k=v". Do not fix these
 # by rewriting the stored queries here: they are what a user of Virtuoso gets today.
 EMPTY = "GROUP_CONCAT skips unbound values: a cell with none is \"\" (kgload's store: unbound)"
-NOT_ASCII = "a non-ASCII literal in the query text (the ×) comes back as ?"
+NOT_ASCII = "GROUP_CONCAT of CONCATs holding a non-ASCII query literal (the ×) gives ?"
 LOST_OPTIONAL = "a nested OPTIONAL loses its bindings"
 YEAR = "year() of an unbound value fails the query (DT001) instead of leaving it unbound"
 SQ156 = "Virtuoso's compiler fails (SQ156 Bad dfe in sqlo_place_exp)"
