@@ -246,7 +246,8 @@ def test_wrong_digest_credentials_are_refused(cli: CliRun, pushed: Virtuoso,
     refused = cli("push", "--auth", "digest", "--endpoint", pushed.store, "--state",
                   tmp_path / "state.json", store=example_store,
                   env={"KGLOAD_ENDPOINT_USER": USER, "KGLOAD_ENDPOINT_PASSWORD": "wrong"})
-    assert refused.exit_code != 0
+    assert refused.exit_code == 4
+    assert "(401 Unauthorized) with the digest credentials from environment" in refused.stderr
     assert "wrong" not in refused.output
 
 
