@@ -35,3 +35,13 @@ def test_the_slow_marker_is_registered_and_markers_are_strict() -> None:
     pytest_options = config["tool"]["pytest"]["ini_options"]
     assert any(m.startswith("slow:") for m in pytest_options["markers"])
     assert "--strict-markers" in pytest_options["addopts"]
+
+
+def test_the_virtuoso_suite_is_opt_in() -> None:
+    """tests/test_virtuoso.py starts a Virtuoso: only with KGLOAD_TEST_VIRTUOSO=1."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert any(m.startswith("virtuoso:") for m in config["tool"]["pytest"]["ini_options"]
+               ["markers"])
+    source = (TESTS / "test_virtuoso.py").read_text(encoding="utf-8")
+    assert "pytest.mark.virtuoso" in source
+    assert 'os.environ.get("KGLOAD_TEST_VIRTUOSO") != "1"' in source
