@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from rdflib import URIRef
 
-from conftest import CliRun
+from conftest import CliRun, invoke
 from kgload.queries import load_queries
 
 pytestmark = [
@@ -215,8 +215,6 @@ def _local_graphs(store: Path) -> dict[str, int]:
 def pushed(virtuoso: Virtuoso, example_store: Path,
            tmp_path_factory: pytest.TempPathFactory) -> Virtuoso:
     """The example store pushed once with Digest auth."""
-    from conftest import invoke
-
     state = tmp_path_factory.mktemp("virtuoso-state") / "push-state.json"
     result = invoke("push", "--auth", "digest", "--endpoint", virtuoso.store, "--state",
                     state, store=example_store, env=_env())
