@@ -265,3 +265,31 @@ def test_the_data_graph_states_every_super_class(monkeypatch: pytest.MonkeyPatch
                    and (x, RDF.type, sup) not in data]
         assert missing == []
         assert len(set(data.subjects(RDF.type, None))) > 20
+
+
+@pytest.mark.parametrize("value", ["0.0010000000000000002", "1e+16", "2219"])
+def test_a_length_with_more_digits_than_the_store_holds_is_valid_for_both(
+        tmp_path: Path, value: str) -> None:
+    """A float's long expansion (hypothesis found 0.0010000000000000002) is more than
+    Oxigraph's 18 fractional digits: mapped as written, the store read it as a string and
+    the compiled shapes rejected a valid length. The mapping rounds it to 18 places."""
+    facts = tmp_path / "long-length.yaml"
+    facts.write_text(f"""format_version: 1
+article: {{id: long-length, title: "A border", published: "2026-01-08"}}
+entities:
+  - id: a-border
+    type: Border
+    name: "A border"
+    between: [colombia, venezuela]
+    length: {{value: {value}, unit: km}}
+    evidence: "A border"
+actions:
+  - id: border-mentioned
+    type: MakeStatement
+    agents: [colombia]
+    places: [a-border]
+    status: occurred
+    evidence: "A border"
+""", encoding="utf-8")
+    reference, compiled = _both([facts])
+    assert compiled == reference == {str(facts): Counter()}

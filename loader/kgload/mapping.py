@@ -114,7 +114,7 @@ def map_entities(
             b.add(node, KG.length, quantity, (*path, "length"))
             b.add(quantity, RDF.type, KG.Quantity, (*path, "length"))
             b.add(quantity, KG.quantityValue,
-                  Literal(Decimal(str(length["value"])), datatype=XSD.decimal),
+                  Literal(store_decimal(length["value"]), datatype=XSD.decimal),
                   (*path, "length", "value"))
             b.add(quantity, KG.unit, Literal(length["unit"]), (*path, "length", "unit"))
             if article is not None:  # reports may disagree: each length is one article's
@@ -137,6 +137,26 @@ def map_entities(
                 b.time(time_node, span, (*role_path, "time"))
         for text in _texts(entity.get("evidence")):
             b.add(node, KG.evidence, b.text(text), (*path, "evidence"))
+
+
+_DECIMAL_DIGITS = 18  # the fractional digits of Oxigraph's xsd:decimal
+
+
+def store_decimal(value: float | int) -> Decimal:
+    """A facts file's number as an ``xsd:decimal`` the store can compare.
+
+    Oxigraph's ``xsd:decimal`` holds 18 fractional digits: a longer one, such as the float
+    0.0010000000000000002 written out, stays a string to it, which no comparison or shape
+    can read. Such a number is rounded to 18 places (a femtometre for a length in
+    kilometres), trailing zeros dropped. Written in plain notation: ``1e+16`` is not a
+    decimal's lexical form.
+    """
+    number = Decimal(str(value))
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -_DECIMAL_DIGITS:
+        text = format(number.quantize(Decimal(1).scaleb(-_DECIMAL_DIGITS)), "f")
+        return Decimal(text.rstrip("0").rstrip("."))
+    return Decimal(format(number, "f"))
 
 
 _PARTICIPANTS = (
