@@ -29,8 +29,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 from weakref import WeakSet
 
 from rdflib import Graph, Literal
@@ -498,20 +499,24 @@ def _iris(base_iri: str | None) -> Iris:
     return Iris(base)
 
 
-def _reasoner(value: Reasoner | str) -> Reasoner:
+_Choice = TypeVar("_Choice", bound=Enum)
+
+
+def _choice(kind: type[_Choice], value: _Choice | str, what: str) -> _Choice:
+    """``value`` as a member of the enum ``kind`` (a reasoner, a validator)."""
     try:
-        return Reasoner(value)
+        return kind(value)
     except ValueError:
-        raise UsageError(f"unknown reasoner {value!r} (one of "
-                         f"{', '.join(r.value for r in Reasoner)})") from None
+        raise UsageError(f"unknown {what} {value!r} (one of "
+                         f"{', '.join(str(c.value) for c in kind)})") from None
+
+
+def _reasoner(value: Reasoner | str) -> Reasoner:
+    return _choice(Reasoner, value, "reasoner")
 
 
 def _validator(value: Validator | str) -> Validator:
-    try:
-        return Validator(value)
-    except ValueError:
-        raise UsageError(f"unknown validator {value!r} (one of "
-                         f"{', '.join(v.value for v in Validator)})") from None
+    return _choice(Validator, value, "validator")
 
 
 def _jobs(jobs: int) -> int:
