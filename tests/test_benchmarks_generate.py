@@ -6,13 +6,10 @@ handful are validated here; the other tests read the generated files without loa
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -21,21 +18,12 @@ from kgload.check import facts_schema
 from kgload.facts import read_file
 from kgload.ontology import action_types
 from kgload.pipeline import validate_paths
+from scripts import generator
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "kgload_benchmarks_generate", ROOT / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
+gen = generator()
 
 
 def _files(folder: Path) -> dict[str, bytes]:

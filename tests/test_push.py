@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -31,16 +30,10 @@ from rdflib import URIRef
 
 import kgload.remote
 from conftest import ARTICLE_ID, EXAMPLE, CliRun
-from kgload.queries import load_queries
 from kgload.remote import _read_results
+from remote_stores import free_port, query_cases, rows, select
 
 SECRET = "s3cret-Pa55word"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _oxigraph() -> str | None:
@@ -65,12 +58,7 @@ class Oxigraph:
         return self.url + "/update"
 
     def select(self, sparql: str) -> list[dict[str, Any]]:
-        request = urllib.request.Request(
-            self.query_url + "?" + urllib.parse.urlencode({"query": sparql}),
-            headers={"Accept": "application/sparql-results+json"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            data = json.load(answer)
-        return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+        return select(self.query_url, sparql, timeout=30)
 
     def clear(self) -> None:
         request = urllib.request.Request(self.update_url, data=b"DROP ALL", method="POST",
@@ -96,7 +84,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigraph]:
     if binary is None:
         pytest.skip("the `oxigraph` server binary is not installed (pip install oxigraph, "
                     "in the test extra)")
-    port = _free_port()
+    port = free_port()
     location = tmp_path_factory.mktemp("oxigraph")
     log = (location.parent / "oxigraph.log").open("wb")
     process = subprocess.Popen([binary, "serve", "--location", str(location), "--bind",
@@ -219,32 +207,10 @@ _EMPTY_RESULTS = json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": []
 
 
 def _rows(result: Any) -> Counter[str]:
-    """Rows of `--format json` as a multiset; cells joined by GROUP_CONCAT compared as
-    sets of their parts (the order of the parts is the store's)."""
+    """Rows of `--format json` as a multiset (GROUP_CONCAT parts as sets: see
+    remote_stores.rows)."""
     assert result.exit_code == 0, result.output
-    counted: Counter[str] = Counter()
-    for row in json.loads(result.stdout):
-        counted[json.dumps({k: _parts(v) for k, v in row.items()}, sort_keys=True)] += 1
-    return counted
-
-
-def _parts(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    for separator in ("; ", " | ", ", "):
-        if separator in value:
-            return sorted(value.split(separator))
-    return value
-
-
-def _cases() -> list[tuple[str, dict[str, str]]]:
-    found, _ = load_queries()
-    cases = []
-    for name, stored in sorted(found.items()):
-        cases.append((name, {}))
-        cases += [(name, dict(example.params)) for example in stored.examples
-                  if example.params]
-    return cases
+    return rows(result.stdout)
 
 
 def test_every_stored_query_gives_the_same_rows_remotely(
@@ -253,7 +219,7 @@ def test_every_stored_query_gives_the_same_rows_remotely(
     assert pushed.exit_code == 0, pushed.output
     assert "pushed 11 graph(s)" in pushed.stderr
     compared = 0
-    for name, params in _cases():
+    for name, params in query_cases():
         args = ["query", name, "--format", "json"]
         for key, value in params.items():
             args += ["-p", key, value]
@@ -380,7 +346,7 @@ def test_the_update_endpoint_gives_the_same_content(cli: CliRun, example_store: 
 
 def test_an_unreachable_endpoint_exits_4_with_one_line(cli: CliRun, example_store: Path,
                                                        state: Path) -> None:
-    url = f"http://127.0.0.1:{_free_port()}/store"
+    url = f"http://127.0.0.1:{free_port()}/store"
     result = cli("push", "--endpoint", url, "--state", state, store=example_store)
     assert result.exit_code == 4
     assert result.stderr.count("\n") == 1, result.stderr

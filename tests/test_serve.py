@@ -355,14 +355,9 @@ def test_w3c_sparql_protocol(tmp_path: Path) -> None:
 
 def _rsparql() -> list[str] | str:
     """The java command line prefix for arq.rsparql, or why it cannot run."""
-    import importlib.util
+    from scripts import load_script
 
-    spec = importlib.util.spec_from_file_location("kgload_query_bench_jena",
-                                                  REPO / "benchmarks" / "query_bench.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_script("benchmarks/query_bench.py", "kgload_query_bench_jena")
     jena = module.Jena(Path(__import__("tempfile").mkdtemp()), 1)
     why = jena.find()
     return why if why is not None else jena.command("arq.rsparql")

@@ -10,12 +10,9 @@ differences: each is asserted to be exactly what the docs say.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyshacl
@@ -29,6 +26,7 @@ from kgload.iris import Iris
 from kgload.ontology import ontology_graph, shapes_graph
 from kgload.pipeline import validate_paths
 from kgload.validation import Validator, pyshacl_results, sparql_results
+from scripts import generator
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "colombia-eln.yaml"
@@ -80,19 +78,9 @@ def test_the_fixtures_that_reach_validation_break_shapes() -> None:
     assert {"ActionAgent", "ActionAttribution", "ActionPlace"} <= rules
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "kgload_benchmarks_generate", ROOT / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_a_generated_corpus_with_violations_gives_the_same_findings(tmp_path: Path) -> None:
     # 40 articles, 32 of them with one seeded violation: each of the 16 kinds twice
-    _generator().generate(tmp_path / "corpus", 40, seed=13, violations=32)
+    generator().generate(tmp_path / "corpus", 40, seed=13, violations=32)
     reference, compiled = _both([tmp_path / "corpus" / "articles"])
     assert compiled == reference
     assert len(reference) == 40

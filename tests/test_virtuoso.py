@@ -13,15 +13,10 @@ the settings and for what differs from kgload's own store.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import subprocess
 import time
-import urllib.parse
-import urllib.request
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +27,7 @@ from rdflib import URIRef
 
 from conftest import CliRun, invoke
 from kgload.queries import load_queries
+from remote_stores import free_port, query_cases, rows, select
 
 pytestmark = [
     pytest.mark.virtuoso,
@@ -85,12 +81,6 @@ KNOWN_MISMATCHES: dict[str, str] = {
     "orders actor=Trump": SQ156,
 }
 MATCHING = 5  # of 49 compared cases (36 of 49 when "" and unbound count as the same)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 _INI = """\
@@ -152,13 +142,7 @@ class Virtuoso:
         return self.url + "/sparql"
 
     def select(self, sparql: str, **params: str) -> list[dict[str, Any]]:
-        # GET: a direct POST of application/sparql-query is never answered by Virtuoso 7
-        request = urllib.request.Request(
-            self.query_url + "?" + urllib.parse.urlencode({"query": sparql, **params}),
-            headers={"Accept": "application/sparql-results+json"})
-        with urllib.request.urlopen(request, timeout=60) as answer:
-            data = json.load(answer)
-        return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+        return select(self.query_url, sparql, timeout=60, **params)
 
     def graphs(self, names: set[str]) -> dict[str, int]:
         """Triples per graph, for the graphs named (not Virtuoso's own system graphs)."""
@@ -171,7 +155,7 @@ class Virtuoso:
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     """``virtuoso-t`` with its own ini and database in a temporary folder, for the module."""
     db = tmp_path_factory.mktemp("virtuoso")
-    sql, http = _free_port(), _free_port()
+    sql, http = free_port(), free_port()
     (db / "kgload.ini").write_text(_INI.format(db=db, sql=sql, http=http))
     log = (db / "server.out").open("wb")
     process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", "kgload.ini"],
@@ -252,34 +236,11 @@ def test_wrong_digest_credentials_are_refused(cli: CliRun, pushed: Virtuoso,
 # ------------------------------------------------------------------ stored queries
 
 
-def _parts(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    for separator in ("; ", " | ", ", "):
-        if separator in value:
-            return sorted(value.split(separator))
-    return value
-
-
-def _rows(result: Any, ignore: frozenset[str] = frozenset(),
-          empty_is_unbound: bool = False) -> Counter[str]:
-    counted: Counter[str] = Counter()
-    for row in json.loads(result.stdout):
-        cells = {k: _parts(None if empty_is_unbound and v == "" else v)
-                 for k, v in row.items() if k not in ignore}
-        counted[json.dumps(cells, sort_keys=True)] += 1
-    return counted
-
-
 def _cases() -> list[tuple[str, dict[str, str], frozenset[str]]]:
+    """remote_stores.query_cases, each with its SAMPLE columns (left out of comparisons)."""
     found, _ = load_queries()
-    cases = []
-    for name, stored in sorted(found.items()):
-        sample = frozenset(_sample_columns(stored.sparql))
-        cases.append((name, {}, sample))
-        cases += [(name, dict(example.params), sample) for example in stored.examples
-                  if example.params]
-    return cases
+    return [(name, params, frozenset(_sample_columns(found[name].sparql)))
+            for name, params in query_cases()]
 
 
 def _sample_columns(sparql: str) -> list[str]:
@@ -311,9 +272,9 @@ def test_stored_queries_give_the_same_rows_but_for_the_known_mismatches(
                     store=example_store.parent / "no-store-here")
         if there.exit_code != 0:
             differ[case] = "error: " + there.stderr.strip().splitlines()[-1][-160:]
-        elif _rows(there, sample) == _rows(local, sample):
+        elif rows(there.stdout, sample) == rows(local.stdout, sample):
             matched.append(case)
-        elif _rows(there, sample, True) == _rows(local, sample, True):
+        elif rows(there.stdout, sample, True) == rows(local.stdout, sample, True):
             differ[case] = EMPTY
         else:
             differ[case] = "rows differ"
