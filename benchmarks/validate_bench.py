@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import resource
 import statistics
@@ -35,18 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import _generator as bench_generator  # the same module as bench.py's runs
+
 ROOT = Path(__file__).resolve().parents[1]
 VALIDATORS = ("sparql", "pyshacl")
-
-
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("kgload_benchmarks_generate",
-                                                  ROOT / "benchmarks" / "generate.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def captured(corpus: Path) -> list[tuple[Any, ...]]:
@@ -122,7 +113,8 @@ def timed(calls: list[tuple[Any, ...]], rounds: int) -> dict[str, list[float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--violations", type=int, default=20)
+    parser.add_argument("--violations", type=int, default=None,
+                        help="articles with one seeded violation (default: 20, at most --articles)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--corpus", type=Path, help="a folder of facts files (no generation)")
     parser.add_argument("--rounds", type=int, default=1)
@@ -134,8 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         corpus = args.corpus
         if corpus is None:
             corpus = Path(tmp) / "corpus"
-            _generator().generate(corpus, args.articles, seed=args.seed,
-                                  violations=args.violations)
+            violations = (min(20, args.articles) if args.violations is None
+                          else args.violations)
+            bench_generator().generate(corpus, args.articles, seed=args.seed,
+                                       violations=violations)
             corpus = corpus / "articles"
         if args.memory_child:
             print(json.dumps(memory(corpus, args.memory_child)))
