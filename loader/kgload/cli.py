@@ -1359,7 +1359,7 @@ def serve(ctx: click.Context, host: str, port: int, timeout: float, max_rows: in
 
     The store is opened for reading only while requests are under way, so `kgload
     --wait load` can run meanwhile: requests made while it writes get 503 with
-    Retry-After (docs/serve.md). Needs the serve extra: pip install 'kgload[serve]'.
+    Retry-After (docs/serve.md). Needs the serve extra: pip install '.[serve]' in a checkout.
     Ctrl-C stops the server.
     """
     import os
@@ -1370,7 +1370,7 @@ def serve(ctx: click.Context, host: str, port: int, timeout: float, max_rows: in
         from .server import ServeConfig, make_app
     except ImportError as exc:
         raise UsageError(f"kgload serve needs the serve extra ({exc.name} is not "
-                         "installed): pip install 'kgload[serve]'") from None
+                         "installed): pip install '.[serve]' in a checkout of kgload") from None
     token = None
     if allow_update:
         token = os.environ.get(update_token_env, "")
