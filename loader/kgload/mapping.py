@@ -21,7 +21,8 @@ from . import dates
 from .check import CheckedFacts
 from .facts import Path_
 from .iris import Iris
-from .ontology import action_types, entity_types, status_terms
+from .listing import ListingRow
+from .ontology import action_types, entity_types, labels, status_terms
 from .vocab import KG, KG_IRI
 
 Triple = tuple[Any, Any, Any]
@@ -194,6 +195,7 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
 
     types = action_types()
     statuses = status_terms()
+    precisions = labels(KG.Precision)
     events = _EventKeys()
     for i, action in enumerate(checked.actions):
         path: Path_ = ("actions", i)
@@ -256,6 +258,10 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
             time_node = URIRef(f"{node}/time")
             b.add(node, KG.time, time_node, (*path, "time"))
             b.time(time_node, span, (*path, "time"))
+        status = action.get("status", "occurred")
+        row = ListingRow(kind, status, precisions[_PRECISION[span.precision]] if span else None,
+                         span, action.get("summary"), tuple(_texts(evidence)))
+        b.add(node, KG.listingRow, row.literal(), path)
         event = iris.event(events.key(action, kind.iri, span))
         b.add(node, KG.reportsEvent, event, path)
         b.add(node, KG.sortKey, sort_key(span, node), path)

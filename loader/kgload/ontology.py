@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from .resources import data_dir
 from .vocab import KG, KG_IRI, ONTOLOGY_IRI
@@ -17,11 +17,26 @@ from .vocab import KG, KG_IRI, ONTOLOGY_IRI
 
 @dataclass(frozen=True)
 class ActionType:
-    """A class of action that facts files may use, with its CAMEO code if it has one."""
+    """A class of action that facts files may use, with its CAMEO code if it has one.
+
+    ``label`` is the class's ``rdfs:label``; ``family`` is its own ``kg:cameoFamily``
+    (a CAMEO root), when it has one: the root's notation, name and quad class.
+    """
 
     name: str
     iri: URIRef
     cameo: str | None
+    label: str = ""
+    family: CameoFamily | None = None
+
+
+@dataclass(frozen=True)
+class CameoFamily:
+    """A CAMEO root event class: its two-digit notation, its name and its quad class."""
+
+    notation: str
+    name: str
+    quad_class: int | None
 
 
 def _load_turtle_folder(name: str) -> Graph:
@@ -92,6 +107,16 @@ def _cameo_code(graph: Graph, cls: URIRef) -> str | None:
     return None
 
 
+def _family(graph: Graph, cls: URIRef) -> CameoFamily | None:
+    family = graph.value(cls, KG.cameoFamily)
+    if family is None:
+        return None
+    quad = graph.value(family, KG.quadClass)
+    return CameoFamily(str(graph.value(family, SKOS.notation) or ""),
+                       str(graph.value(family, SKOS.prefLabel) or ""),
+                       int(str(quad)) if quad is not None else None)
+
+
 @cache
 def action_types() -> dict[str, ActionType]:
     """Action classes facts files may name, by local name (``ThreatenMilitaryForce``...)."""
@@ -100,7 +125,9 @@ def action_types() -> dict[str, ActionType]:
     for cls in sorted(_subclasses(graph, KG.Action)):
         if not str(cls).startswith(KG_IRI) or graph.value(cls, KG.inferredOnly) == Literal(True):
             continue
-        result[_local(cls)] = ActionType(_local(cls), cls, _cameo_code(graph, cls))
+        result[_local(cls)] = ActionType(_local(cls), cls, _cameo_code(graph, cls),
+                                         str(graph.value(cls, RDFS.label) or _local(cls)),
+                                         _family(graph, cls))
     return result
 
 
@@ -126,6 +153,15 @@ def actor_types() -> frozenset[str]:
     named = entity_types()
     return frozenset(_local(c) for c in _subclasses(ontology_graph(), KG.Actor)
                      if _local(c) in named)
+
+
+@cache
+def labels(kind: URIRef) -> dict[URIRef, str]:
+    """The ``rdfs:label`` of every member of the ontology class ``kind`` (statuses,
+    precisions), by IRI."""
+    graph = ontology_graph()
+    return {s: str(graph.value(s, RDFS.label) or _local(s))
+            for s in graph.subjects(RDF.type, kind) if isinstance(s, URIRef)}
 
 
 @cache

@@ -27,6 +27,7 @@ class KG(DefinedNamespace):
     Entity: URIRef
     HappenedAction: URIRef
     Mention: URIRef
+    Precision: URIRef
     Quantity: URIRef
     RoleAssignment: URIRef
     TimeSpan: URIRef
@@ -82,6 +83,7 @@ class KG(DefinedNamespace):
     factId: URIRef
     iso3166Alpha3: URIRef
     kgloadVersion: URIRef
+    listingRow: URIRef
     loadedAt: URIRef
     modelDigest: URIRef
     name: URIRef
