@@ -496,9 +496,8 @@ def prepare(ctx: click.Context, paths: tuple[Path, ...], out: Path, shard_size: 
         _say(ctx, f"interrupted: {out} is incomplete (combine refuses it); run prepare "
              "again into a new folder", level=-1)
         ctx.exit(int(ExitCode.INTERRUPTED))
-    if finish:
-        _combine(ctx, out)
-    if report.rejected:
+    rejected_later = _combine(ctx, out) if finish else False
+    if report.rejected or rejected_later:
         ctx.exit(int(ExitCode.REJECTED))
 
 
