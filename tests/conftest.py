@@ -201,6 +201,7 @@ SLOW: dict[str, tuple[str, ...]] = {
     "test_union_shacl.py": ("*",),  # pySHACL over a generated corpus
     "test_interrupt.py": ("*",),  # SIGINT to loads and queries in subprocesses
     "test_workers.py": ("*",),  # spawned worker processes, a SIGKILL of the parent
+    "test_prepare.py": ("*",),  # generated corpora, --jobs 2, a Dask LocalCluster, Jena
     "test_kill.py": (
         "test_sigkill_while_writing_leaves_every_article_whole_or_absent",
         "test_every_command_that_rolls_back_a_torn_batch_says_so",  # 5 commands, 2 runs each

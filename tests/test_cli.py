@@ -24,7 +24,8 @@ from kgload.store import Store
 
 COMMANDS = ("load", "validate", "query", "queries", "sparql", "export", "articles", "stats",
             "remove", "schema", "types", "check", "import", "entities", "compact",
-            "reindex", "backup", "restore", "check-store", "push", "serve")
+            "reindex", "backup", "restore", "check-store", "push", "serve", "prepare",
+            "combine")
 STORED = (
     "actions-against", "actions-by", "actor-profile", "agreements", "armed-groups", "borders",
     "claims-by-source", "cooperation", "criticisms", "event-table", "events-by-cameo",

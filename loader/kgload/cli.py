@@ -287,7 +287,11 @@ def _limits(max_file_size: int, max_actions: int, max_about_depth: int) -> Any:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--prepared", "prepared_dir", metavar="DIR", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Instead of facts files, commit a folder that `kgload prepare` and "
+                   "`kgload combine` made (into a store with no articles).")
 @click.option("--force", is_flag=True, help="Reload articles whose file has not changed.")
 @click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
               show_default=True,
@@ -314,9 +318,9 @@ def _limits(max_file_size: int, max_actions: int, max_about_depth: int) -> Any:
                    "credentials from the environment or ~/.netrc).")
 @_limit_options
 @click.pass_context
-def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str,
-         validator: str, jobs: int, batch_quads: int, batch_seconds: float, compact: str,
-         push_to: str | None, max_file_size: int, max_actions: int,
+def load(ctx: click.Context, paths: tuple[Path, ...], prepared_dir: Path | None, force: bool,
+         reasoner: str, validator: str, jobs: int, batch_quads: int, batch_seconds: float,
+         compact: str, push_to: str | None, max_file_size: int, max_actions: int,
          max_about_depth: int) -> None:
     """Load facts files into the store: YAML (.yaml, .yml), JSON (.json) and JSON Lines
     (.jsonl, one article per line). Folders are searched for these.
@@ -325,10 +329,15 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
     new articles in journaled bulk batches, reloaded ones in one transaction each. An
     article is in the store whole or not at all, even if the process is killed. Rejected
     files are reported with file, line, column and fact; the other files still load.
+
+    With `--prepared DIR`: the shards of a prepared and combined folder (see
+    `kgload prepare`), committed in journaled batches, every article whole or absent.
     """
     from .outcomes import Status
     from .pipeline import load as run_load
 
+    if bool(paths) == (prepared_dir is not None):
+        raise UsageError("give load facts files or folders, or --prepared DIR (not both)")
     if push_to is not None:  # a bad URL is a usage error before anything is loaded
         from .remote import check_url
 
@@ -337,13 +346,18 @@ def load(ctx: click.Context, paths: tuple[Path, ...], force: bool, reasoner: str
     with _open(ctx, write=True) as store:
         with _Progress(ctx, paths, "loading") as progress:
             _note_recovery(ctx, store)
-            with _deferred_interrupt() as stop:
-                report = run_load(store, paths, _obj(ctx)["iris"], force=force,
-                                  reasoner=reasoner, validator=validator,
-                                  on_outcome=progress.outcome,
-                                  batch_quads=batch_quads, batch_seconds=batch_seconds,
-                                  jobs=jobs, stop=stop,
-                                  limits=_limits(max_file_size, max_actions, max_about_depth))
+            if prepared_dir is not None:
+                from .prepared import load_prepared
+
+                report = load_prepared(store, prepared_dir, _obj(ctx)["iris"],
+                                       on_outcome=progress.outcome, batch_quads=batch_quads)
+            else:
+                with _deferred_interrupt() as stop:
+                    report = run_load(
+                        store, paths, _obj(ctx)["iris"], force=force, reasoner=reasoner,
+                        validator=validator, on_outcome=progress.outcome,
+                        batch_quads=batch_quads, batch_seconds=batch_seconds, jobs=jobs,
+                        stop=stop, limits=_limits(max_file_size, max_actions, max_about_depth))
         written = sum(o.asserted + o.inferred for o in report.outcomes
                       if o.status in (Status.LOADED, Status.RELOADED))
         if compact == "yes" or (compact == "auto" and written >= COMPACT_AFTER
@@ -420,6 +434,103 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], fmt: str, reasoner: st
         _summary(ctx, report, Status.VALID, result=True)
     if report.rejected:
         ctx.exit(int(ExitCode.REJECTED))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, metavar="DIR",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="A new or empty folder for the shards, summaries and manifest.json.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Prepared articles per N-Quads shard (with --dask: per partition).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Prepare articles in N processes (as `load --jobs`).")
+@click.option("--dask", "scheduler", metavar="ADDRESS", default=None,
+              help="Prepare on the Dask cluster whose scheduler is at ADDRESS "
+                   "(tcp://host:8786); needs the dask extra and a folder every worker "
+                   "can write to.")
+@click.option("--reasoner", type=click.Choice(["fast", "owlrl"]), default="fast",
+              show_default=True, help="The reasoner, as for `kgload load`.")
+@click.option("--validator", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True, help="The SHACL validator, as for `kgload load`.")
+@click.option("--finish", "finish", is_flag=True,
+              help="Then run the cross-article step (`kgload combine DIR`).")
+@_limit_options
+@click.pass_context
+def prepare(ctx: click.Context, paths: tuple[Path, ...], out: Path, shard_size: int,
+            jobs: int, scheduler: str | None, reasoner: str, validator: str, finish: bool,
+            max_file_size: int, max_actions: int, max_about_depth: int) -> None:
+    """Check, map, reason and validate facts files with no store, into validated N-Quads
+    shards (DIR/shards/part-*.nq), each article's compact summary (DIR/summaries/) and
+    DIR/manifest.json (every article: id, file, hash, status, shard, findings).
+
+    Rejected articles write nothing into the shards. Then `kgload combine DIR` decides
+    what crosses articles; see docs/scale-out.md.
+    """
+    from .outcomes import Status
+
+    if not paths:
+        raise UsageError("give prepare facts files or folders")
+    limits = _limits(max_file_size, max_actions, max_about_depth)
+    iris = _obj(ctx)["iris"]
+    if scheduler is not None:
+        from .scaleout import prepare_bag
+
+        if jobs > 1:
+            raise UsageError("--jobs and --dask do not go together: Dask's workers "
+                             "are the jobs")
+        with _Progress(ctx, paths, "preparing") as progress:
+            report, _ = prepare_bag(paths, out, iris, scheduler=scheduler,
+                                    partition_size=shard_size, reasoner=reasoner,
+                                    validator=validator, limits=limits,
+                                    on_outcome=progress.outcome)
+    else:
+        from .offline import prepare_paths
+
+        with _Progress(ctx, paths, "preparing") as progress, _deferred_interrupt() as stop:
+            report, _ = prepare_paths(paths, out, iris, shard_size=shard_size, jobs=jobs,
+                                      reasoner=reasoner, validator=validator, limits=limits,
+                                      on_outcome=progress.outcome, stop=stop)
+    _summary(ctx, report, Status.PREPARED)
+    if report.interrupted:
+        _say(ctx, f"interrupted: {out} is incomplete (combine refuses it); run prepare "
+             "again into a new folder", level=-1)
+        ctx.exit(int(ExitCode.INTERRUPTED))
+    rejected_later = _combine(ctx, out) if finish else False
+    if report.rejected or rejected_later:
+        ctx.exit(int(ExitCode.REJECTED))
+
+
+@main.command()
+@click.argument("folder", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def combine(ctx: click.Context, folder: Path) -> None:
+    """The cross-article step over a prepared folder: entity identity, names and
+    conflicts, decided from the summaries as `load` decides them; writes the shared
+    graphs, the provenance and the background as DIR/shards/combined-*.nq.
+
+    The union of DIR/shards/*.nq is then what `kgload load` of the same files puts in a
+    new store. Exit 1 if an article is rejected here (it is then out of its shard).
+    """
+    if _combine(ctx, folder):
+        ctx.exit(int(ExitCode.REJECTED))
+
+
+def _combine(ctx: click.Context, folder: Path) -> bool:
+    """Run combine and report it; whether it rejected articles."""
+    from .combine import combine as run_combine
+
+    report = run_combine(folder, _obj(ctx)["iris"])
+    for entry in report.rejected:
+        click.echo(f"rejected {entry.source}:\n{_finding_lines(entry.finding_objects)}",
+                   err=True)
+    for where, note in report.notes:
+        _say(ctx, f"note: {where}: {note}", level=1)
+    _say(ctx, f"{report.accepted} accepted, {len(report.rejected)} rejected by the "
+         f"cross-article step; {report.quads:,} quads in {len(report.shards)} combined "
+         f"shard(s); {report.events:,} events, {report.events_reported_by_several:,} "
+         "reported by several articles.")
+    return bool(report.rejected)
 
 
 class _Progress:

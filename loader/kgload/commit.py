@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import pyoxigraph as ox
@@ -60,7 +60,19 @@ def _displayable(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def provenance(ready: Ready, iris: Iris, loaded_at: datetime, order: int) -> Graph:
+class Provenanced(Protocol):
+    """What an article's provenance is written from: a :class:`Ready` article, or the
+    summary of a prepared one (:class:`kgload.shards.Summary`)."""
+
+    @property
+    def article_id(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+
+
+def provenance(ready: Provenanced, iris: Iris, loaded_at: datetime, order: int) -> Graph:
     """Where the article comes from, when it was loaded and by what model."""
     aid = ready.article_id
     article = iris.article(aid)
@@ -191,10 +203,7 @@ class Writer:
                             ("entities",))
                 where = facts.position(path)
                 line, column = where or (None, None)
-                findings.append(Finding(
-                    facts.path, f'refers to the entity "{entity_id}", which only a file that '
-                    "was rejected in this run declares; declare it here or load that file "
-                    "first", "unknown-entity", line, column))
+                findings.append(declared_only_by_rejected(facts.path, entity_id, line, column))
         declared = {i: k for i in declared_ids(facts.data)
                     if (k := self.index.known(self.iris.entity(i))) is not None}
         bg = background(self.iris)
@@ -271,6 +280,26 @@ class Writer:
         self.unflushed = 0
 
 
+def declared_only_by_rejected(path: str, entity_id: str, line: int | None,
+                              column: int | None) -> Finding:
+    """An article used an entity that, once the run was committed, nobody declares."""
+    return Finding(path, f'refers to the entity "{entity_id}", which only a file that was '
+                   "rejected in this run declares; declare it here or load that file first",
+                   "unknown-entity", line, column)
+
+
+def duplicate_article(path: str, article_id: str, first: str, line: int | None,
+                      column: int | None) -> Finding:
+    """The second article of a run with an id (``first``: where the first one was)."""
+    return Finding(path, f'the article id "{article_id}" appears twice in this run '
+                   f"(first in {first})", "duplicate-article", line, column, article_id)
+
+
+def article_id_hint(facts: FactsFile) -> str | None:
+    """The article id a file gives (before any check), to spot a duplicate early."""
+    return _article_id_hint(facts)
+
+
 def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force: bool,
            seen: dict[str, str]) -> Outcome | tuple[FactsFile, Stored]:
     """An outcome at once (rejected, duplicate, unchanged), or the article to prepare."""
@@ -281,9 +310,8 @@ def admit(writer: Writer, path: Path, document: FactsFile | InputRejected, force
     hint = _article_id_hint(facts)
     line, column = facts.position(("article", "id")) or (None, None)
     if hint is not None and hint in seen:
-        return Outcome(facts.source, Status.REJECTED, findings=[Finding(
-            facts.path, f'the article id "{hint}" appears twice in this run (first in '
-            f"{seen[hint]})", "duplicate-article", line, column, hint)])
+        return Outcome(facts.source, Status.REJECTED, findings=[
+            duplicate_article(facts.path, hint, seen[hint], line, column)])
     stored = _stored_state(writer.store, writer.iris, hint) if hint else Stored()
     if not force and stored.sha256 == facts.sha256 and stored.model == writer.model:
         return Outcome(facts.source, Status.UNCHANGED, hint)

@@ -30,7 +30,7 @@ holds any more goes, and the entities it was about are resolved again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -295,6 +295,23 @@ class Known:
     where: str  # "article X (file F)", or "file F" for a file of the same run
 
 
+def known_of(claims: Iterable[Claim], where: Callable[[int], str]) -> Known | None:
+    """An entity as the articles' asserted claims declare it (None if none declares it):
+    its types and name, the earliest first; ``where`` names the first declarer's order.
+
+    The store's index (:meth:`EntityIndex.known`) and ``kgload prepare``, which has no
+    store (:mod:`kgload.offline`), both decide what is known of an entity with it.
+    """
+    claims = list(claims)
+    types = earliest(claims, RDF.type)
+    if not types:
+        return None
+    names = earliest(claims, KG.name)
+    first = min(c.asserted for c in claims if c.triple[1] == RDF.type
+                and c.asserted is not None)
+    return Known(tuple(types), str(names[0]) if names else None, where(first))
+
+
 # ---------------------------------------------------------------------- the store's index
 
 
@@ -360,15 +377,7 @@ class EntityIndex:
     def known(self, entity: Any) -> Known | None:
         """The entity as the store holds it, if any article declares it."""
         self.ensure([entity])
-        claims = list(self.described.get(entity, {}).values())
-        types = earliest(claims, RDF.type)
-        if not types:
-            return None
-        names = earliest(claims, KG.name)
-        first = min(c.asserted for c in claims if c.triple[1] == RDF.type
-                    and c.asserted is not None)
-        return Known(tuple(types), str(names[0]) if names else None,
-                     self.describe_order(first))
+        return known_of(self.described.get(entity, {}).values(), self.describe_order)
 
     def first_asserting(self, triple: Triple) -> str:
         """Which article first asserted a statement, for messages."""
@@ -755,30 +764,52 @@ def _local(iris: Iris, entity: Any) -> str:
 def type_conflicts(facts: Any, known: Mapping[str, Known], bg: Background) -> list[Any]:
     """Findings for the entities a file declares with a type that the ontology makes
     disjoint with their type elsewhere (another article of the store, another file)."""
-    from .errors import Finding
     from .ontology import entity_types
 
-    sem = semantics(bg)
     types = entity_types()
     data = facts.data if isinstance(facts.data, dict) else {}
-    out = []
+    declared: list[Declared] = []
     for i, entity in enumerate(data.get("entities") or []):
         entity_id = entity.get("id") if isinstance(entity, dict) else None
-        other = known.get(entity_id) if isinstance(entity_id, str) else None
-        cls = types.get(entity.get("type")) if other is not None else None
-        if other is None or cls is None:
+        cls = types.get(entity.get("type")) if isinstance(entity_id, str) else None
+        if isinstance(entity_id, str) and cls is not None and entity_id in known:
+            line, column = facts.position(("entities", i, "type")) or (None, None)
+            declared.append(Declared(entity_id, cls, None, line, column))
+    return declared_conflicts(facts.path, declared, known, bg)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """An entity a file declares: its id, class, name, and where its type is written."""
+
+    id: str
+    type: Any
+    name: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+
+def declared_conflicts(path: str, declared: Iterable[Declared], known: Mapping[str, Known],
+                       bg: Background) -> list[Any]:
+    """:func:`type_conflicts` of declarations already read (a prepared article's summary)."""
+    from .errors import Finding
+
+    sem = semantics(bg)
+    out = []
+    for entity in declared:
+        other = known.get(entity.id)
+        if other is None:
             continue
         for theirs in other.types:
-            pair = sem.clash(cls, theirs)
+            pair = sem.clash(entity.type, theirs)
             if pair is None:
                 continue
-            line, column = facts.position(("entities", i, "type")) or (None, None)
             out.append(Finding(
-                facts.path,
-                f'"{entity["id"]}" is declared a {_name(cls)} here, but {other.where} '
+                path,
+                f'"{entity.id}" is declared a {_name(entity.type)} here, but {other.where} '
                 f"declares it a {_name(theirs)}, and nothing is both a {_name(pair[0])} and "
                 f"a {_name(pair[1])}: use another id for one of them, or correct the type",
-                "entity-type-conflict", line, column, entity["id"]))
+                "entity-type-conflict", entity.line, entity.column, entity.id))
             break
     return out
 

@@ -72,6 +72,7 @@ class Status(StrEnum):
     UNCHANGED = "unchanged"  # the same file, built by the same model: nothing to do
     REJECTED = "rejected"  # a finding stopped it; the store is as it was
     VALID = "valid"  # passed every check (validate: no store)
+    PREPARED = "prepared"  # passed every check, written to shards (prepare: no store)
 
 
 @dataclass

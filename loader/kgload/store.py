@@ -403,13 +403,16 @@ class Store:
     # one atomic update) before anything else, so every article is whole or absent.
 
     def bulk_write(self, articles: dict[str, list[URIRef]], quads: list[Any], *,
-                   then: tuple[str, list[Any]] = ("", []), base: str | None = None) -> None:
+                   then: tuple[str, list[Any]] = ("", []), base: str | None = None,
+                   more_to_come: bool = False) -> None:
         """Write new articles' quads (their graphs must not exist yet), crash-safely.
 
         ``then`` changes the shared graphs under ``base`` (the entities the articles
         speak of): an update that deletes, then quads to add; it runs after the bulk
         write, before the journal goes. If the process dies before, the next open drops
         the articles' graphs and rebuilds the shared graphs from the articles that remain.
+        ``more_to_come``: the shared graphs are written by a later call (``load
+        --prepared``); until then the journal stays and asks the next open for that rebuild.
         """
         if not quads:
             return
@@ -427,6 +430,13 @@ class Store:
             with suppress(OSError):  # if this fails too, the journal stays: next open rolls back
                 self._rollback(graphs, base if any(then) else None)
             raise StoreError(f"cannot write to the store at {self.path}: {exc}") from exc
+        if more_to_come:
+            self._write_journal({"articles": [], "graphs": [], "base": base})
+        else:
+            self._clear_journal()
+
+    def end_bulk_writes(self) -> None:
+        """After bulk writes with ``more_to_come``: the run is whole, the journal goes."""
         self._clear_journal()
 
     def _write_journal(self, content: dict[str, Any]) -> None:

@@ -25,17 +25,19 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import Finding, InputRejected
 from .facts import FactsFile
 from .iris import Iris
 from .outcomes import STAGES, Ready, Timer
 from .prepare import prepare
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,12 @@ class _InProcess:
         future.set_result(prepare_task(facts, self.base, self.reasoner, known, self.validator))
         return future
 
+    def run(self, task: Callable[..., T], *args: Any) -> Future[T]:
+        """Any picklable task (``kgload prepare`` runs its own per-article task here)."""
+        future: Future[T] = Future()
+        future.set_result(task(*args))
+        return future
+
 
 class _Pool:
     def __init__(self, executor: ProcessPoolExecutor, base: str, reasoner: str,
@@ -125,6 +133,9 @@ class _Pool:
     def submit(self, facts: FactsFile, known: dict[str, Any] | None = None) -> Future[Preparation]:
         return self.executor.submit(prepare_task, facts, self.base, self.reasoner, known,
                                     self.validator)
+
+    def run(self, task: Callable[..., T], *args: Any) -> Future[T]:
+        return self.executor.submit(task, *args)
 
 
 @contextmanager
