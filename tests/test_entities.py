@@ -272,7 +272,10 @@ def test_disagreeing_lengths_are_reports_side_by_side(tmp_path: Path) -> None:
 def test_a_folder_load_skips_files_that_are_not_facts(tmp_path: Path,
                                                       files: dict[str, Path]) -> None:
     folder = files["first"].parent
-    (folder / "manifest.json").write_text(json.dumps({"articles": 3, "seed": 0}))
+    # a corpus manifest that names articles deeper down (its violations) is not facts
+    (folder / "manifest.json").write_text(json.dumps(
+        {"articles": 3, "seed": 0, "version": "1",
+         "violations": [{"article": "a-1", "fact": "f", "line": 3}]}))
     for name in ("city", "carol", "user"):
         files[name].unlink()
     result = invoke("load", folder, store=tmp_path / "s")

@@ -7,6 +7,7 @@ any stage leaves the store as it was, and the other articles of the run still lo
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections import deque
@@ -79,6 +80,7 @@ def expand_paths(paths: Iterable[str | Path]) -> Iterator[tuple[Path, Finding | 
 
 
 _FACTS_KEYS = re.compile(rb'"(format_version|article)"\s*:')
+_PARSE_TO_DECIDE = 16 << 20  # a larger JSON file found in a folder is read as facts
 
 
 def _looks_like_facts(path: Path) -> bool:
@@ -97,7 +99,20 @@ def _looks_like_facts(path: Path) -> bool:
         return True
     if not head.strip() or b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return True
-    return _FACTS_KEYS.search(head) is not None
+    keys = {m.group(1) for m in _FACTS_KEYS.finditer(head)}
+    if not keys:
+        return False
+    if b"format_version" in keys:
+        return True
+    # "article" may be a key deeper down (a corpus manifest lists its violations by
+    # article): only a top-level one makes a facts file
+    try:
+        if path.stat().st_size > _PARSE_TO_DECIDE:
+            return True
+        document = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return True  # the reader says what is wrong with it
+    return not isinstance(document, dict) or "article" in document
 
 
 def _walk(folder: Path) -> Iterator[Path]:
