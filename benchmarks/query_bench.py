@@ -988,7 +988,8 @@ def run_benchmark(args: argparse.Namespace, argv: Sequence[str], out: Path) -> s
                            max_rss_gb=args.max_rss_gb)
         baselines.append(f"{spec.label}: {idle.peak_rss_mb:.0f} MB")
         tdb = jena.load(spec, args.reuse) if jena else None
-        cases = plan_cases(queries, picks, args.windows)
+        cases = [c for c in plan_cases(queries, picks, args.windows)
+                 if not args.only or c.query in args.only]
         for number, case in enumerate(cases, start=1):
             m = Measure()
             if not case.skip:
@@ -1026,6 +1027,13 @@ def run_benchmark(args: argparse.Namespace, argv: Sequence[str], out: Path) -> s
                         targets(rows, jena_skip)])
     failed = "| FAIL |" in text.split("Targets at", 1)[-1]
     return text + ("\n" if not failed else "\n\nSome targets failed.\n")
+
+
+def load_names(folders: Sequence[Path]) -> list[str]:
+    """The names of the stored queries (bundled, and those of the extra folders)."""
+    from kgload.queries import load_queries
+
+    return list(load_queries(folders)[0])
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -1070,11 +1078,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-jena", action="store_true", help="skip the TDB2 comparison")
     parser.add_argument("--queries", type=Path, action="append", default=[],
                         help="extra stored-query folder (as kgload --queries), repeatable")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="measure only this stored query (repeatable; default: all)")
     parser.add_argument("--results", type=Path, default=None,
                         help="write/update this Markdown file with the tables")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if a target fails (default: report only)")
     args = parser.parse_args(argv)
+    known = set(load_names(args.queries))
+    unknown = sorted(set(args.only) - known)
+    if unknown:
+        parser.error(f"--only: no stored query named {', '.join(unknown)} "
+                     f"(known: {', '.join(sorted(known))})")
     defaults = QUICK if args.quick else FULL
     args.sizes_given = args.sizes is not None
     args.sizes = args.sizes or defaults["sizes"]
