@@ -160,4 +160,5 @@ def stale_note(status: ModelStatus, where: object) -> str | None:
     every = "all" if status.stale == status.articles else f"{status.stale:,} of"
     return (f"{where}: {every} {status.articles:,} articles were built by another version "
             "of kgload's model (ontology, rules, shapes, registry or mapping code): their "
-            "inferences may be out of date; run `kgload reindex` to rebuild them")
+            "inferences and listing rows may be out of date (listings may miss their "
+            "actions); run `kgload reindex` to rebuild them")
