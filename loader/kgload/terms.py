@@ -16,10 +16,22 @@ from rdflib import BNode, Literal, URIRef
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
+# IRIs already converted: a commit converts every quad of an article, whose predicates,
+# classes, entities and facts repeat (a look-up is about 6x cheaper than building the
+# node, which checks the IRI). Bounded: cleared when full.
+_NAMED: dict[URIRef, Any] = {}
+_NAMED_MAX = 1 << 17
+
+
 def to_ox(term: Any) -> Any:
     """An rdflib term as a pyoxigraph term (whose ``str`` is correct N-Triples)."""
     if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
+        node = _NAMED.get(term)
+        if node is None:
+            if len(_NAMED) >= _NAMED_MAX:
+                _NAMED.clear()
+            node = _NAMED[term] = ox.NamedNode(str(term))
+        return node
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
