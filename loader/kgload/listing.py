@@ -8,11 +8,12 @@ time on them. They are all decided by the article alone (its facts and the ontol
 so ``map`` writes them once per action as ``kg:listingRow``: one look-up. What depends
 on other articles (an entity's name) is still read from the entities graph.
 
-The literal is a plain string of fields. Each field is the separator U+001F, a one-letter
+The literal is a plain string of fields. Each field is the separator (a tab), a one-letter
 tag and the value; the string ends with the separator, so every field is read alike:
-``STRBEFORE(STRAFTER(?row, "\\u001Fk"), "\\u001F")`` is the kind. A field without a
+``STRBEFORE(STRAFTER(?row, "\\tk"), "\\t")`` is the kind. A field without a
 value is left out (read as ``""``). Values never hold the separator (it is replaced by a
-space), so a tag is only ever found at the start of a field.
+space), so a tag is only ever found at the start of a field. A tab may be written in
+every RDF syntax; the control characters meant for this may not (RDF/XML forbids them).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rdflib import Literal
 from . import dates
 from .ontology import ActionType
 
-SEPARATOR = "\u001f"
+SEPARATOR = "\t"
 
 #: field name -> tag, in the order they are written (``docs/query-performance.md``)
 TAGS = {
