@@ -57,6 +57,7 @@ IDENTIFYING = (KG.wikidataId, KG.iso3166Alpha3, KG.cameoActorCode)
 _TELLING = (KG.wikidataId, KG.iso3166Alpha3)  # CAMEO codes name roles: shared by many
 _RDF_SUBJECT, _RDF_PREDICATE, _RDF_OBJECT = RDF.subject, RDF.predicate, RDF.object
 DESCRIBED_ORDERS = 4096  # articles named in messages, remembered (a bounded cache)
+CACHED_CLAIMS = 400_000  # claims read from the store kept between batches (a few 100 MB)
 
 
 @lru_cache(maxsize=1 << 16)  # an article's links and its claims name the same statements
@@ -401,15 +402,21 @@ class EntityIndex:
         return self._described_orders[order]
 
     def forget(self) -> None:
-        """Drop what was read of the store's entities, once the changes are written.
+        """Drop what was read of the store's entities, once the changes are written, when
+        it has grown past :data:`CACHED_CLAIMS` claims.
 
-        Without it the index kept the claims of every entity a run touched: memory grew
-        with the articles a reindex rebuilt, up to the whole claims graph. Only with no
-        change pending (those are not in the store yet).
+        Once written, what the index holds is what the store holds (this process is the
+        only writer), so it may be kept for the next batch. Kept whole, it grew with the
+        articles a reindex rebuilt, up to the whole claims graph; dropped after every
+        batch, each batch read again every claim of the entities it touched, thousands
+        for a much-reported actor's derived relations: at 7,000 articles that was 85% of
+        the main process's time in a load (py-spy, 2026-12-07). Only with no change
+        pending (those are not in the store yet).
         """
         if self.changed or self.changed_statements:
             return
-        self.claims, self.described = {}, {}
+        if sum(len(claims) for claims in self.claims.values()) > CACHED_CLAIMS:
+            self.claims, self.described = {}, {}
         if len(self._described_orders) > DESCRIBED_ORDERS:
             self._described_orders = {}
 
