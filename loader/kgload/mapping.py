@@ -207,7 +207,8 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
         b.add(node, KG.reportedIn, article, path)
         if kind.cameo:
             b.add(node, KG.eventCode, Literal(kind.cameo), (*path, "type"))
-        b.add(node, KG.status, statuses[action.get("status", "occurred")], (*path, "status"))
+        status = action.get("status", "occurred")
+        b.add(node, KG.status, statuses[status], (*path, "status"))
         mentions = 0
         for key, prop in _PARTICIPANTS:
             for j, participant in enumerate(action.get(key, [])):
@@ -258,7 +259,6 @@ def map_article(checked: CheckedFacts, iris: Iris) -> Mapped:
             time_node = URIRef(f"{node}/time")
             b.add(node, KG.time, time_node, (*path, "time"))
             b.time(time_node, span, (*path, "time"))
-        status = action.get("status", "occurred")
         row = ListingRow(kind, status, precisions[_PRECISION[span.precision]] if span else None,
                          span, action.get("summary"), tuple(_texts(evidence)))
         b.add(node, KG.listingRow, row.literal(), path)
