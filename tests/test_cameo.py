@@ -161,7 +161,8 @@ def test_the_tree_lists_each_type_once_under_its_most_specific_parent() -> None:
 
 
 @pytest.mark.parametrize(("words", "expected"), [
-    ("shelling", {"FightWithArtilleryAndTanks"}),
+    # the label says "shelling", the CAMEO verb dictionary codes the verb "shell" 190
+    ("shelling", {"FightWithArtilleryAndTanks", "Fight"}),
     ("release prisoners", {"ReturnReleasePerson"}),
     ("war crimes", {"AccuseOfWarCrimes", "InvestigateWarCrimes"}),
     ("1823", {"KillByPhysicalAssault"}),
@@ -170,3 +171,65 @@ def test_the_tree_lists_each_type_once_under_its_most_specific_parent() -> None:
 def test_search_finds_the_words_news_uses(words: str, expected: set[str]) -> None:
     matched = {e.name for e, hit in search(type_tree(), words) if hit}
     assert matched == expected
+
+
+DICTIONARY = ROOT.parent / "shared" / "data" / "phoenix" / "CAMEO.2.0.txt"
+VERBS = ROOT / "loader" / "kgload" / "cameo-verbs.tsv"
+
+
+@functools.cache
+def _verbs_generator():  # type: ignore[no-untyped-def]
+    """loader/build/cameo_verbs.py, a script, not a module of the package."""
+    spec = importlib.util.spec_from_file_location("cameo_verbs_build",
+                                                  ROOT / "loader" / "build" / "cameo_verbs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_shipped_verbs_are_what_the_generator_writes() -> None:
+    codefile = _needs_codefile()
+    if not DICTIONARY.is_file():
+        pytest.skip(f"the CAMEO verb dictionary is not beside the project ({DICTIONARY}); "
+                    "CI has it")
+    build = _verbs_generator()
+    text = DICTIONARY.read_text(encoding="utf-8", errors="replace")
+    assert build.render(build.parse(text, build.known_codes(codefile))) == VERBS.read_text(
+        encoding="utf-8"), (
+        "loader/kgload/cameo-verbs.tsv is out of date: python loader/build/cameo_verbs.py "
+        "../shared/data/phoenix/CAMEO.2.0.txt ../shared/data/cameo/CAMEO_codefile.txt "
+        "loader/kgload/cameo-verbs.tsv")
+
+
+def test_the_verb_parser_reads_blocks_own_codes_forms_and_patterns() -> None:
+    build = _verbs_generator()
+    text = "\n".join([
+        "# a comment [111]",
+        "---  DENOUNCE   [111]  ---",
+        "+DRESS_DOWN {+DRESSES_DOWN +DRESSED_DOWN} ",
+        "CANE [180]",
+        "CHIDE  # jw  11/14/91",
+        "- * ACCUSATION                        [016]         # DENOUNCE",
+        "---  VISIT   [042:043]  ---",
+        "TOUR",
+        "---  ASK   [---]  ---",
+        "ASK",
+        "INQUIRE [:020]",
+    ])
+    verbs = build.parse(text, {"111", "180", "042", "016", "020"})
+    assert verbs == {"denounce": {"111"}, "dress down": {"111"}, "cane": {"180"},
+                     "chide": {"111"}, "visit": {"042"}, "tour": {"042"}, "inquire": {"020"}}
+
+
+def test_every_verb_points_at_a_class_and_search_reads_them() -> None:
+    codes = {kind.cameo for kind in action_types().values() if kind.cameo}
+    rows = [line.split("\t") for line in VERBS.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    assert len(rows) > 1000
+    assert {code for _, listed in rows for code in listed.split()} <= codes
+    for words, expected in [("condemn", "Criticize"), ("deplored", "Criticize"),
+                            ("extradite", "EngageInJudicialCooperation"),
+                            ("oppose", "Disapprove"), ("welcomed", "PraiseOrEndorse")]:
+        matched = [entry.name for entry, hit in search(type_tree(), words) if hit]
+        assert expected in matched, (words, matched)

@@ -118,7 +118,9 @@ def test_types_lists_the_tree_with_cameo_codes(cli: CliRun) -> None:
     assert ["JoinGroup", "join"] in [line.split() for line in lines]  # kgload's own, no code
     as_json = json.loads(cli("types", "--format", "json").stdout)
     assert {"kind": "action", "type": "GiveUltimatum", "code": "139", "label": "give ultimatum",
-            "family": "Threaten", "parent": "Threaten", "other labels": ""} in as_json
+            "family": "Threaten", "parent": "Threaten", "other labels": "", "verbs": ""} in as_json
+    threaten_row = next(r for r in as_json if r["type"] == "Threaten")
+    assert "warn" in threaten_row["verbs"].split("; ")  # the CAMEO verb dictionary's
     assert len([r for r in as_json if r["kind"] == "action" and r["code"]]) >= 295
 
 
@@ -134,6 +136,10 @@ def test_types_searches_words_codes_and_names(cli: CliRun) -> None:
     assert all(r["code"].startswith("19") for r in codes if r["code"])
     exact = cli("types", "state").stdout
     assert [line.split()[1] for line in exact.splitlines() if line.startswith("*")] == ["State"]
+    # the verbs of the CAMEO verb dictionary, in any form: the labels say "criticize"
+    condemned = cli("types", "condemned").stdout
+    assert [line.split()[1] for line in condemned.splitlines() if line.startswith("*")] == [
+        "Criticize"]
     nothing = cli("types", "no", "such", "thing")
     assert nothing.exit_code == 1
     assert "no type matches 'no such thing'" in nothing.stderr
