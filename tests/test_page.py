@@ -90,6 +90,37 @@ def test_a_stored_query_form_submits_and_renders_rows(page: Any, artifacts: Path
     assert unlabelled == []
 
 
+def test_the_address_holds_the_query_and_back_returns_to_it(page: Any, browser: Any,
+                                                             served: Served) -> None:
+    """A result can be bookmarked or sent (its query and parameters are in the address),
+    and the browser's back button returns from an actor's profile to the result."""
+    choose_query(page, "who-threatened-whom", actor="Trump")
+    page.get_by_role("button", name="Run query").click()
+    page.wait_for_selector("#query-results tbody tr")
+    address = page.url
+    assert urlsplit(address).fragment == "query=who-threatened-whom&actor=Trump"
+    page.locator("#query-results button.actor", has_text="Gustavo Petro").first.click()
+    page.wait_for_function("document.getElementById('query-status').textContent"
+                           ".startsWith('actor-profile')")
+    assert "query=actor-profile" in urlsplit(page.url).fragment
+    page.go_back()
+    page.wait_for_function("document.getElementById('query-status').textContent"
+                           " === 'who-threatened-whom: 2 rows.'")
+    assert page.input_value("#param-actor") == "Trump"
+    # the address opened afresh: the same form, the same rows
+    context = browser.new_context()
+    fresh = context.new_page()
+    fresh.set_default_timeout(WAIT)
+    try:
+        fresh.goto(address)
+        fresh.wait_for_selector("body[data-ready=yes]")
+        assert fresh.input_value("#query-select") == "who-threatened-whom"
+        assert fresh.input_value("#param-actor") == "Trump"
+        assert fresh.locator("#query-results tbody tr").count() == 2
+    finally:
+        context.close()
+
+
 def test_a_wrong_parameter_shows_the_servers_message(page: Any) -> None:
     choose_query(page, "event-table")
     page.fill("#param-from", "2026-01-09")
