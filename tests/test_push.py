@@ -30,7 +30,7 @@ from rdflib import URIRef
 
 import kgload.remote
 from conftest import ARTICLE_ID, EXAMPLE, CliRun
-from kgload.remote import _read_results
+from kgload.remote import SparqlEndpoint, _read_results, _xml_results
 from remote_stores import free_port, query_cases, rows, select
 
 SECRET = "s3cret-Pa55word"
@@ -485,7 +485,9 @@ def test_queries_go_as_get_and_long_ones_as_form_post(cli: CliRun,
     assert long.exit_code == 0 and long.stdout.strip() == "x"
     get, post = server.seen
     assert get.method == "GET" and get.path.startswith("/sparql?query=SELECT")
-    assert get.headers["Accept"].startswith("application/sparql-results+json")
+    # SPARQL XML results first (read as they arrive), JSON next
+    assert get.headers["Accept"].startswith("application/sparql-results+xml, "
+                                            "application/sparql-results+json")
     assert post.method == "POST" and post.path == "/sparql"
     assert post.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert urllib.parse.parse_qs(post.body.decode())["query"] == [long_text]
@@ -507,3 +509,94 @@ def test_virtuoso_typed_literals_are_read() -> None:
     assert (name.value, name.language) == ("Petro", "es")
     assert unbound is None and blank is not None
     assert _read_results(b'{"head": {}, "boolean": false}', "test") == ("boolean", [], False)
+
+
+_XML_HEAD = (b'<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+             b'<head><variable name="n"/><variable name="d"/><variable name="l"/>'
+             b'<variable name="b"/></head><results>')
+_XML_ROW = (b'<result><binding name="n"><literal datatype="http://www.w3.org/2001/XMLSchema#'
+            b'integer">3</literal></binding><binding name="d"><literal xml:lang="es">Petro'
+            b'</literal></binding><binding name="b"><bnode>nodeID://b10006</bnode></binding>'
+            b'</result>')
+_XML_EMPTY_LITERAL = (b'<result><binding name="l"><literal></literal></binding>'
+                      b'<binding name="n"><uri>https://example.org/x</uri></binding></result>')
+_XML_TAIL = b"</results></sparql>"
+
+
+class _Body:
+    """What _xml_results reads of a response: its body in chunks, and close()."""
+
+    def __init__(self, body: bytes, size: int) -> None:
+        self.chunks = [body[i:i + size] for i in range(0, len(body), size)]
+        self.closed = False
+
+    def iter_content(self, _size: int) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("size", [7, 1 << 16])
+def test_sparql_xml_results_are_read_term_by_term(size: int) -> None:
+    body = _Body(_XML_HEAD + _XML_ROW + _XML_EMPTY_LITERAL + _XML_TAIL, size)
+    kind, variables, rows = _xml_results(body, "test")
+    assert (kind, variables) == ("rows", ["n", "d", "l", "b"])
+    first, second = list(rows)
+    number, name, unbound, blank = first
+    assert (number.value, number.datatype.value) == ("3", "http://www.w3.org/2001/XMLSchema#integer")
+    assert (name.value, name.language) == ("Petro", "es")
+    assert unbound is None and blank is not None  # Virtuoso's nodeID://... becomes a blank node
+    assert second[0].value == "https://example.org/x" and second[2].value == ""
+    assert second[1] is None and second[3] is None
+    assert body.closed
+    boolean = _Body(b'<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                    b"<boolean>true</boolean></sparql>", size)
+    assert _xml_results(boolean, "test") == ("boolean", [], True)
+
+
+def test_a_broken_xml_answer_is_an_endpoint_error() -> None:
+    kind, _, rows = _xml_results(_Body(_XML_HEAD + _XML_ROW + b"<result><bind", 64), "test")
+    assert kind == "rows"
+    with pytest.raises(kgload.remote.EndpointError, match="not valid SPARQL XML results"):
+        list(rows)
+
+
+def test_remote_rows_arrive_before_the_answer_ends() -> None:
+    """A long answer is read as it arrives: its first row is given while the server has
+    not sent the rest (a real HTTP server on 127.0.0.1 that holds the rest back)."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802 - the handler's name
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+xml")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (_XML_HEAD + _XML_ROW, None, _XML_EMPTY_LITERAL + _XML_TAIL, b""):
+                if part is None:
+                    release.wait(20)
+                    continue
+                self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                self.wfile.flush()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with SparqlEndpoint(f"http://127.0.0.1:{server.server_address[1]}/sparql",
+                            timeout=30) as endpoint:
+            kind, variables, rows = endpoint.answer("SELECT * WHERE { ?s ?p ?o }")
+            assert kind == "rows" and variables == ["n", "d", "l", "b"]
+            first = next(rows)  # the server is still holding the rest back
+            assert not release.is_set() and first[1].value == "Petro"
+            release.set()
+            assert [row[0].value for row in rows] == ["https://example.org/x"]
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()

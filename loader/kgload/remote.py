@@ -12,11 +12,14 @@ Credentials come from the environment (``KGLOAD_ENDPOINT_USER``,
 
 :class:`SparqlEndpoint` runs queries as the SPARQL 1.1 Protocol says, as GET or, when the
 URL would pass ``MAX_GET_URL`` bytes, as a form POST (``query=``): never as a direct POST
-of ``application/sparql-query``, which Virtuoso 7 never answers. Results are read as
-``application/sparql-results+json`` (Virtuoso's ``typed-literal`` included) into
-pyoxigraph terms, so that parameter binding and labels read a remote endpoint as they
-read the local store (:class:`kgload.queries.SparqlSource`), and :func:`stream` gives the
-same :class:`~kgload.queries.Answer` as a local query.
+of ``application/sparql-query``, which Virtuoso 7 never answers. Results are asked for
+as ``application/sparql-results+xml`` and read as they arrive, one result at a time
+(:func:`_xml_results`: a result of a million rows is never held whole, and its first
+rows are printed while the rest is on its way); an endpoint that answers
+``application/sparql-results+json`` instead (Virtuoso's ``typed-literal`` included) is
+read whole. Terms become pyoxigraph terms, so that parameter binding and labels read a
+remote endpoint as they read the local store (:class:`kgload.queries.SparqlSource`), and
+:func:`stream` gives the same :class:`~kgload.queries.Answer` as a local query.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import json
 import netrc
 import os
 import time
-from collections.abc import Mapping
+import xml.etree.ElementTree as ET
+from collections import deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from hashlib import sha256
@@ -52,7 +57,10 @@ CONNECT_TIMEOUT = 10.0  # seconds to open a connection (the read time-out is the
 HTTP_TIMEOUT = 60.0  # seconds to wait for an answer, by default
 MAX_GET_URL = 2000  # a query whose GET URL is longer goes as a form POST
 RESULTS_JSON = "application/sparql-results+json"
-_ACCEPT = f"{RESULTS_JSON}, application/n-triples;q=0.9, text/turtle;q=0.8"
+RESULTS_XML = "application/sparql-results+xml"
+_ACCEPT = (f"{RESULTS_XML}, {RESULTS_JSON};q=0.9, application/n-triples;q=0.8, "
+           "text/turtle;q=0.7")
+CHUNK = 1 << 16  # bytes read from a streamed answer at a time
 
 
 class Auth(StrEnum):
@@ -195,7 +203,8 @@ class Endpoint:
 
     def request(self, method: str, *, what: str, params: dict[str, str] | None = None,
                 data: Any = None, headers: dict[str, str] | None = None,
-                timeout: float | None = None, ok: tuple[int, ...] = ()) -> Any:
+                timeout: float | None = None, ok: tuple[int, ...] = (),
+                stream: bool = False) -> Any:
         """Send one request, retried on connection failures, time-outs and 5xx answers.
 
         ``what`` says in messages what was being done ("PUT graph <...>"). A 2xx answer,
@@ -203,7 +212,8 @@ class Endpoint:
         :class:`EndpointError` at once (the credentials, not the moment, are wrong);
         another 4xx is an ``EndpointError`` too, with the server's words; what still
         fails after the last try is one as well, ``reachable`` False for a connection
-        that could not be made.
+        that could not be made. With ``stream``, the body of a 2xx answer is left to be
+        read (``iter_content``); its connection is released when it is read or closed.
         """
         read = self.timeout if timeout is None else timeout
         for attempt in range(1, self.tries + 1):
@@ -211,7 +221,7 @@ class Endpoint:
                 data.seek(0)  # a body read by the try before
             try:
                 answer = self.session.request(method, self.url, params=params, data=data,
-                                              headers=headers,
+                                              headers=headers, stream=stream,
                                               timeout=(CONNECT_TIMEOUT, read))
             except requests.exceptions.RequestException as exc:
                 failure = _describe(exc, read)
@@ -298,16 +308,20 @@ class SparqlEndpoint(Endpoint):
 
     def answer(self, sparql: str, *, timeout: float | None = None) -> tuple[str, list[str], Any]:
         """Run ``sparql``: ("boolean", [], bool), ("rows", variables, rows of pyoxigraph
-        terms or None) or ("triples", [], pyoxigraph triples)."""
+        terms or None) or ("triples", [], pyoxigraph triples). Rows of SPARQL XML results
+        are an iterator that reads the answer as it arrives: read it to its end, or close
+        it, to release the connection."""
         headers = {"Accept": _ACCEPT}
         url = requests.Request("GET", self.url, params={"query": sparql}).prepare().url or ""
         if len(url.encode("utf-8")) > MAX_GET_URL:
             answer = self.request("POST", what="the query", data={"query": sparql},
-                                  headers=headers, timeout=timeout)
+                                  headers=headers, timeout=timeout, stream=True)
         else:
             answer = self.request("GET", what="the query", params={"query": sparql},
-                                  headers=headers, timeout=timeout)
+                                  headers=headers, timeout=timeout, stream=True)
         media = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if media in (RESULTS_XML, "application/xml", "text/xml"):
+            return _xml_results(answer, self.shown)
         if media in (RESULTS_JSON, "application/json"):
             return _read_results(answer.content, self.shown)
         rdf = ox.RdfFormat.from_media_type(media) if media else None
@@ -335,6 +349,92 @@ def _read_results(body: bytes, shown: str) -> tuple[str, list[str], Any]:
         raise EndpointError(f"{shown}: the query's answer is not valid SPARQL JSON "
                             f"results ({type(exc).__name__}: {exc})") from None
     return "rows", variables, rows
+
+
+_SR = "{http://www.w3.org/2005/sparql-results#}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _xml_results(answer: Any, shown: str) -> tuple[str, list[str], Any]:
+    """SPARQL 1.1 XML results, read as they arrive: the head (or the boolean) first, then
+    an iterator of rows that parses each ``<result>`` when its bytes are in and forgets
+    it once given (memory stays that of one chunk and one row, however long the answer).
+    A broken connection or malformed XML part-way is an :class:`EndpointError`."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    chunks = answer.iter_content(CHUNK)
+    pending: deque[tuple[str, ET.Element]] = deque()
+
+    def events() -> Iterator[tuple[str, ET.Element]]:
+        while True:
+            if pending:
+                yield pending.popleft()
+                continue
+            try:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    parser.close()
+                    return
+                parser.feed(chunk)
+                pending.extend(parser.read_events())  # type: ignore[arg-type]
+            except ET.ParseError as exc:
+                raise EndpointError(f"{shown}: the query's answer is not valid SPARQL XML "
+                                    f"results ({exc})") from None
+            except requests.exceptions.RequestException as exc:
+                raise EndpointError(f"{shown}: the query's answer broke off: "
+                                    f"{_describe(exc, None)}") from None
+
+    stream = events()
+    variables: list[str] = []
+    results: ET.Element | None = None
+    try:
+        for event, element in stream:
+            if event == "end" and element.tag == _SR + "variable":
+                variables.append(element.get("name", ""))
+            elif event == "end" and element.tag == _SR + "boolean":
+                answer.close()
+                return "boolean", [], (element.text or "").strip() == "true"
+            elif event == "start" and element.tag == _SR + "results":
+                results = element
+                break
+        else:
+            answer.close()
+            raise EndpointError(f"{shown}: the query's answer holds no SPARQL results")
+    except BaseException:
+        answer.close()
+        raise
+
+    def rows() -> Iterator[list[Any]]:
+        try:
+            for event, element in stream:
+                if event != "end" or element.tag != _SR + "result":
+                    continue
+                cells: dict[str, Any] = {}
+                for binding in element:
+                    value = next(iter(binding), None)
+                    if value is not None:
+                        cells[binding.get("name", "")] = _xml_term(value, shown)
+                yield [cells.get(name) for name in variables]
+                assert results is not None
+                results.remove(element)  # read: let it go
+        finally:
+            answer.close()
+
+    return "rows", variables, rows()
+
+
+def _xml_term(element: ET.Element, shown: str) -> Any:
+    kind, text = element.tag[len(_SR):], element.text or ""
+    if kind == "uri":
+        return ox.NamedNode(text.strip())
+    if kind == "bnode":
+        return _term({"type": "bnode", "value": text.strip()})
+    if kind == "literal":
+        if element.get(_XML_LANG):
+            return ox.Literal(text, language=element.get(_XML_LANG))
+        if element.get("datatype"):
+            return ox.Literal(text, datatype=ox.NamedNode(element.get("datatype", "")))
+        return ox.Literal(text)
+    raise EndpointError(f"{shown}: the query's answer has a term of unknown kind <{kind}>")
 
 
 def _term(cell: dict[str, Any] | None) -> Any:
@@ -383,7 +483,12 @@ def stream(endpoint: SparqlEndpoint, sparql: str, *, limit: int | None = None,
                 emit((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
         else:
             emit(AnswerHead(variables))
-            for row in islice(items, offset, stop):
-                emit([None if term is None else from_ox(term) for term in row])
+            try:
+                for row in islice(items, offset, stop):
+                    emit([None if term is None else from_ox(term) for term in row])
+            finally:  # a page read, or a stop: the rest of a streamed answer is not read
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
 
     return Answer(Feed(produce, timeout=timeout))
