@@ -114,7 +114,7 @@ from .facts import parse_text
 from .iris import Iris
 from .resources import data_dir
 from .store import Store
-from .terms import from_ox
+from .terms import converter, from_ox
 from .vocab import KG_IRI
 
 PARAM_TYPES = ("actor", "entity", "iri", "string", "date", "integer", "cameo")
@@ -874,9 +874,9 @@ def _emit_answer(store: Store, sparql: str, limit: int | None, offset: int,
             variables = [v.value for v in answer.variables]
             if head:
                 emit(AnswerHead(variables))
+            convert = converter()  # a listing repeats terms down its columns
             for solution in islice(answer, offset + skip, stop):
-                emit([None if solution[v] is None else from_ox(solution[v])
-                      for v in variables])
+                emit([None if term is None else convert(term) for term in solution])
     except (OSError, RuntimeError) as exc:
         raise StoreError(f"the query failed: {exc}") from exc
 
@@ -890,6 +890,7 @@ def _emit_sliced(store: Store, sparql: str, driver: SubSelect, size: int, emit: 
     """
     head = False  # sent yet?
     sent = 0  # rows sent
+    convert = converter()
     try:
         for part in driver_slices(store, sparql, driver, size):
             answer = _query(store, part)
@@ -897,9 +898,8 @@ def _emit_sliced(store: Store, sparql: str, driver: SubSelect, size: int, emit: 
             if not head:
                 emit(AnswerHead(variables))
                 head = True
-            for solution in answer:
-                emit([None if solution[v] is None else from_ox(solution[v])
-                      for v in variables])
+            for solution in answer:  # its terms in the order of its variables
+                emit([None if term is None else convert(term) for term in solution])
                 sent += 1
     except _NotInline:
         if not head:

@@ -45,7 +45,7 @@ import requests.auth
 from .errors import StoreError, UsageError
 from .execution import Feed
 from .queries import Answer, AnswerHead, paged, uses_service
-from .terms import from_ox
+from .terms import converter, from_ox
 
 USER_ENV = "KGLOAD_ENDPOINT_USER"
 PASSWORD_ENV = "KGLOAD_ENDPOINT_PASSWORD"
@@ -483,9 +483,10 @@ def stream(endpoint: SparqlEndpoint, sparql: str, *, limit: int | None = None,
                 emit((from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)))
         else:
             emit(AnswerHead(variables))
+            convert = converter()
             try:
                 for row in islice(items, offset, stop):
-                    emit([None if term is None else from_ox(term) for term in row])
+                    emit([None if term is None else convert(term) for term in row])
             finally:  # a page read, or a stop: the rest of a streamed answer is not read
                 close = getattr(items, "close", None)
                 if close is not None:

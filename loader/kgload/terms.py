@@ -8,6 +8,7 @@ pasted from a string.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -55,6 +56,30 @@ def from_ox(term: Any) -> Any:
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+# terms a converter remembers at most (see converter): the labels, codes and names that
+# repeat down a column, and every other term until it is full; then it starts afresh
+CONVERTED_MAX = 100_000
+
+
+def converter() -> Callable[[Any], Any]:
+    """:func:`from_ox` remembering what it converted, for the rows of one answer.
+
+    A listing repeats terms down its columns (kinds, statuses, codes, actor names): each
+    is converted once (rdflib's Literal is slow to build), and the same immutable rdflib
+    term is given again. The memory is bounded (``CONVERTED_MAX`` terms)."""
+    seen: dict[Any, Any] = {}
+
+    def convert(term: Any) -> Any:
+        found = seen.get(term)
+        if found is None:
+            if len(seen) >= CONVERTED_MAX:
+                seen.clear()
+            found = seen[term] = from_ox(term)
+        return found
+
+    return convert
 
 
 def nt_line(triple: tuple[Any, Any, Any]) -> str:
