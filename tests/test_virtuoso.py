@@ -17,15 +17,17 @@ import os
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-from conftest import CliRun, invoke
+from conftest import EXAMPLE, CliRun, invoke
 from kgload.queries import load_queries
 from remote_stores import free_port, query_cases, rows, select
 
@@ -121,6 +123,17 @@ MaxQueryExecutionTime = 120
 @dataclass
 class Virtuoso:
     url: str
+    sql: int = 0  # the SQL port, for isql-vt
+    folder: Path | None = None  # its database folder (listed in DirsAllowed)
+
+    def isql(self, statement: str) -> str:
+        """Run one SQL statement through ``isql-vt``; its output (an error fails the test)."""
+        done = subprocess.run(["isql-vt", f"127.0.0.1:{self.sql}", USER, PASSWORD,
+                               f"exec={statement}"], capture_output=True, text=True,
+                              timeout=300, check=False)
+        assert done.returncode == 0 and "*** Error" not in done.stdout + done.stderr, (
+            statement, done.stdout[-2000:], done.stderr[-2000:])
+        return done.stdout
 
     @property
     def store(self) -> str:
@@ -149,7 +162,7 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     log = (db / "server.out").open("wb")
     process = subprocess.Popen(["virtuoso-t", "+foreground", "+configfile", "kgload.ini"],
                                cwd=db, stdout=log, stderr=subprocess.STDOUT)
-    server = Virtuoso(f"http://127.0.0.1:{http}")
+    server = Virtuoso(f"http://127.0.0.1:{http}", sql, db)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -294,3 +307,31 @@ def test_the_default_graph_is_the_union_of_every_graph_system_graphs_included(
     still = pushed.select("SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }",
                           **only)
     assert int(still[0]["n"]) == len(named)
+
+
+# ------------------------------------------------------------------ bulk loader
+
+
+def test_virtuosos_bulk_loader_reads_the_prepared_shards(cli: CliRun, virtuoso: Virtuoso
+                                                          ) -> None:
+    """docs/scale-out.md's commands: ld_dir over the shards of `kgload prepare --finish`,
+    rdf_loader_run, checkpoint; every graph of the shards arrives whole. The articles are
+    prepared under a base IRI of their own, so that no push of this module holds them."""
+    assert virtuoso.folder is not None
+    out = virtuoso.folder / "prepared"
+    base = "https://example.org/bulk-test/"
+    done = cli("--base-iri", base, "prepare", EXAMPLE, "--out", out, "--finish")
+    assert done.exit_code == 0, done.output
+    expected: Counter[str] = Counter()
+    for path in sorted((out / "shards").glob("*.nq")):
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+            assert isinstance(quad.graph_name, ox.NamedNode), quad
+            expected[quad.graph_name.value] += 1
+    assert expected and all(name.startswith(base) for name in expected)
+    virtuoso.isql(f"ld_dir('{out / 'shards'}', '*.nq', '{base}graph/default');")
+    virtuoso.isql("rdf_loader_run();")
+    virtuoso.isql("checkpoint;")
+    failed = virtuoso.isql("SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST "
+                           "WHERE ll_error IS NOT NULL;")
+    assert "0 Rows." in failed, failed
+    assert virtuoso.graphs(set(expected)) == dict(expected)
