@@ -1385,10 +1385,11 @@ def types(search: tuple[str, ...], fmt: str) -> None:
     """List the action and entity types facts files may use, as a tree, or search them.
 
     Action types are the CAMEO event codes (with their families) and kgload's own;
-    entity types follow. SEARCH words must all occur in a type's name, label, family or
-    other labels (`kgload types air strike`); a number matches the CAMEO codes that
-    start with it (`kgload types 19`). Matches are shown under their super-types,
-    marked with `*` in the table. Exit 1 when nothing matches.
+    entity types follow. SEARCH words must all occur in a type's name, label, family,
+    other labels or the CAMEO verb dictionary's verbs for its code (`kgload types air
+    strike`, `kgload types condemned`); a number matches the CAMEO codes that start
+    with it (`kgload types 19`). Matches are shown under their super-types, marked
+    with `*` in the table. Exit 1 when nothing matches.
     """
     from .render import render
     from .typetree import COLUMNS, type_tree
