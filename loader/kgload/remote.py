@@ -29,7 +29,6 @@ import netrc
 import os
 import time
 import xml.etree.ElementTree as ET
-from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -361,31 +360,23 @@ def _xml_results(answer: Any, shown: str) -> tuple[str, list[str], Any]:
     it once given (memory stays that of one chunk and one row, however long the answer).
     A broken connection or malformed XML part-way is an :class:`EndpointError`."""
     parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
-    chunks = answer.iter_content(CHUNK)
-    pending: deque[tuple[str, ET.Element]] = deque()
 
     def events() -> Iterator[tuple[str, ET.Element]]:
-        while True:
-            if pending:
-                yield pending.popleft()
-                continue
-            try:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    parser.close()
-                    return
+        try:
+            for chunk in answer.iter_content(CHUNK):
                 parser.feed(chunk)
-                pending.extend(parser.read_events())  # type: ignore[arg-type]
-            except ET.ParseError as exc:
-                raise EndpointError(f"{shown}: the query's answer is not valid SPARQL XML "
-                                    f"results ({exc})") from None
-            except requests.exceptions.RequestException as exc:
-                raise EndpointError(f"{shown}: the query's answer broke off: "
-                                    f"{_describe(exc, None)}") from None
+                yield from parser.read_events()  # type: ignore[misc]
+            parser.close()
+            yield from parser.read_events()  # type: ignore[misc]
+        except ET.ParseError as exc:
+            raise EndpointError(f"{shown}: the query's answer is not valid SPARQL XML "
+                                f"results ({exc})") from None
+        except requests.exceptions.RequestException as exc:
+            raise EndpointError(f"{shown}: the query's answer broke off: "
+                                f"{_describe(exc, None)}") from None
 
     stream = events()
     variables: list[str] = []
-    results: ET.Element | None = None
     try:
         for event, element in stream:
             if event == "end" and element.tag == _SR + "variable":
@@ -397,7 +388,6 @@ def _xml_results(answer: Any, shown: str) -> tuple[str, list[str], Any]:
                 results = element
                 break
         else:
-            answer.close()
             raise EndpointError(f"{shown}: the query's answer holds no SPARQL results")
     except BaseException:
         answer.close()
@@ -406,16 +396,11 @@ def _xml_results(answer: Any, shown: str) -> tuple[str, list[str], Any]:
     def rows() -> Iterator[list[Any]]:
         try:
             for event, element in stream:
-                if event != "end" or element.tag != _SR + "result":
-                    continue
-                cells: dict[str, Any] = {}
-                for binding in element:
-                    value = next(iter(binding), None)
-                    if value is not None:
-                        cells[binding.get("name", "")] = _xml_term(value, shown)
-                yield [cells.get(name) for name in variables]
-                assert results is not None
-                results.remove(element)  # read: let it go
+                if event == "end" and element.tag == _SR + "result":
+                    cells = {binding.get("name", ""): _xml_term(value, shown)
+                             for binding in element for value in binding[:1]}
+                    yield [cells.get(name) for name in variables]
+                    results.remove(element)  # read: let it go
         finally:
             answer.close()
 
@@ -423,18 +408,18 @@ def _xml_results(answer: Any, shown: str) -> tuple[str, list[str], Any]:
 
 
 def _xml_term(element: ET.Element, shown: str) -> Any:
-    kind, text = element.tag[len(_SR):], element.text or ""
-    if kind == "uri":
-        return ox.NamedNode(text.strip())
-    if kind == "bnode":
-        return _term({"type": "bnode", "value": text.strip()})
-    if kind == "literal":
-        if element.get(_XML_LANG):
-            return ox.Literal(text, language=element.get(_XML_LANG))
-        if element.get("datatype"):
-            return ox.Literal(text, datatype=ox.NamedNode(element.get("datatype", "")))
-        return ox.Literal(text)
-    raise EndpointError(f"{shown}: the query's answer has a term of unknown kind <{kind}>")
+    """A term of SPARQL XML results, read as :func:`_term` reads one of JSON results."""
+    cell = {"type": element.tag[len(_SR):], "value": element.text or ""}
+    if cell["type"] in ("uri", "bnode"):
+        cell["value"] = cell["value"].strip()
+    for key, attribute in (("xml:lang", _XML_LANG), ("datatype", "datatype")):
+        if element.get(attribute):
+            cell[key] = element.get(attribute, "")
+    try:
+        return _term(cell)
+    except ValueError as exc:
+        raise EndpointError(f"{shown}: the query's answer has a term kgload cannot read "
+                            f"({exc})") from None
 
 
 def _term(cell: dict[str, Any] | None) -> Any:
