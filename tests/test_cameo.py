@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import re
-import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from rdflib import RDFS, Graph, Literal, URIRef
@@ -15,22 +13,16 @@ from rdflib.namespace import SKOS
 from kgload.ontology import action_types, ontology_graph
 from kgload.typetree import search, type_tree
 from kgload.vocab import KG, KG_IRI
+from scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEFILE = ROOT.parent / "shared" / "data" / "cameo" / "CAMEO_codefile.txt"
 GENERATED = ROOT / "ontology" / "cameo.ttl"
 
 
-@functools.cache
-def _generator():  # type: ignore[no-untyped-def]
+def _generator() -> ModuleType:
     """ontology/build/cameo.py, which is a script, not a module of the package."""
-    spec = importlib.util.spec_from_file_location("cameo_build", ROOT / "ontology" / "build" /
-                                                  "cameo.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("ontology/build/cameo.py", "cameo_build")
 
 
 def _needs_codefile() -> str:
@@ -177,15 +169,9 @@ DICTIONARY = ROOT.parent / "shared" / "data" / "phoenix" / "CAMEO.2.0.txt"
 VERBS = ROOT / "loader" / "kgload" / "cameo-verbs.tsv"
 
 
-@functools.cache
-def _verbs_generator():  # type: ignore[no-untyped-def]
+def _verbs_generator() -> ModuleType:
     """loader/build/cameo_verbs.py, a script, not a module of the package."""
-    spec = importlib.util.spec_from_file_location("cameo_verbs_build",
-                                                  ROOT / "loader" / "build" / "cameo_verbs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("loader/build/cameo_verbs.py")
 
 
 def test_the_shipped_verbs_are_what_the_generator_writes() -> None:
