@@ -390,12 +390,12 @@ def test_border_from_both_sides(cli: CliRun, example_store: Path) -> None:
         assert "porous" in row["described_as"].split("; ")
         # one item per kind and status, with its number of actions: bounded on a corpus
         activity = row["activity_at_border"].split(" | ")
-        assert "operate (ongoing) ×1" in activity, activity  # the armed groups there
+        assert "operate (ongoing): 1" in activity, activity  # the armed groups there
         # the requested and the committed joint attacks on the ELN happen there too
-        assert "use conventional military force (requested) ×1" in activity, activity
-        assert "use conventional military force (committed) ×1" in activity, activity
+        assert "use conventional military force (requested): 1" in activity, activity
+        assert "use conventional military force (committed): 1" in activity, activity
         assert len(activity) == len(set(activity))
-        assert int(row["actions_at_border"]) == sum(int(a.rsplit("×", 1)[1]) for a in activity)
+        assert int(row["actions_at_border"]) == sum(int(a.rsplit(": ", 1)[1]) for a in activity)
 
 
 def test_borders_of_venezuela(cli: CliRun, example_store: Path) -> None:
