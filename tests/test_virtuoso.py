@@ -52,7 +52,8 @@ USER, PASSWORD = "dba", "dba"  # a fresh Virtuoso database's administrator
 # are Virtuoso's own faults on standard SPARQL.
 EMPTY = "GROUP_CONCAT skips unbound values: a cell with none is \"\" (kgload's store: unbound)"
 LOST_OPTIONAL = "a nested OPTIONAL loses its bindings"
-UNION_OPTIONAL = "an OPTIONAL rebinding ?kind, projected by a UNION subquery: lost, rows added"
+UNION_OPTIONAL = ("the VALUES ?relation blocks inside the UNION branches are not applied: "
+                  "inverse relations and cooperated-with both ways are added")
 NO_ANSWER = "Virtuoso never answers (its thread waits, no CPU): stopped by --timeout"
 SP031 = "a parameter bound by VALUES fails the compiler (SP031 no SPART_VARR_FIXED)"
 LOST_ROW = "one action of the actor is missing"
