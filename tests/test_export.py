@@ -598,17 +598,23 @@ def _cells(solutions: Any, variables: list[str]) -> Counter[tuple[str, ...]]:
     return Counter(tuple(text(solution[v]) for v in variables) for solution in solutions)
 
 
+@pytest.fixture(scope="module")
+def flat_store(exports: dict[str, tuple[bytes, int]]) -> ox.Store:
+    """The Turtle export loaded into a plain pyoxigraph store: one default graph."""
+    flat = ox.Store()
+    flat.bulk_load(exports["turtle"][0], ox.RdfFormat.TURTLE)
+    return flat
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in QUERY_DIR.glob("*.rq")))
 def test_stored_queries_answer_alike_over_a_triples_export(
-        example_store: Path, exports: dict[str, tuple[bytes, int]], name: str) -> None:
+        example_store: Path, flat_store: ox.Store, name: str) -> None:
     """A store loaded from a triples export (Turtle: one default graph, no named graphs)
     gives every stored query the rows kgload's store gives, for its default parameters
     and every example's: no stored query reads GRAPH ?g (issue 12)."""
     query = parse_query_file(QUERY_DIR / f"{name}.rq")
     code = re.sub(r"(?m)^[ \t]*#.*$", "", query.sparql)  # comment lines
     assert not re.search(r"\bGRAPH\s*[?$<]", code, re.IGNORECASE), name
-    flat = ox.Store()
-    flat.bulk_load(exports["turtle"][0], ox.RdfFormat.TURTLE)
     cases = [dict(example.params) for example in query.examples]
     if not any(p.required for p in query.params):
         cases.insert(0, {})
@@ -620,7 +626,7 @@ def test_stored_queries_answer_alike_over_a_triples_export(
             ours = store.query(sparql)
             variables = [v.value for v in ours.variables]
             expected = _cells(ours, variables)
-            got = _cells(flat.query(sparql), variables)
+            got = _cells(flat_store.query(sparql), variables)
             assert got == expected, (name, params)
             answered += bool(expected)
     assert answered, name  # rows to compare, not only empty answers
