@@ -315,6 +315,34 @@ def test_a_facts_file_cannot_declare_a_derived_class(cli: CliRun, tmp_path: Path
     assert 'derived.yaml:10:5: [some-band] type: "ArmedCollective" is not one of' in result.output
 
 
+def test_armed_groups_orders_long_names_as_whole_names(tmp_path: Path) -> None:
+    """The sort compares three 15-character chunks of a group's name, then the whole name
+    only when it is longer than 45 characters: names that share their first 45
+    characters still come in the order of their whole names (not of their ids), each
+    group's rows together, and a shorter name that is a prefix of them first."""
+    prefix = "Revolutionary Armed Forces of the Northern Andes"  # 48 characters
+    groups = [("a-zeta", prefix + " Zeta Front"), ("b-alpha", prefix + " Alpha Front"),
+              ("c-short", prefix[:45]), ("d-beta", prefix + " Beta Front")]
+    entities = [f"""
+        id: {group_id}
+        type: ArmedGroup
+        name: "{name}"
+        evidence: "{name}"
+        """ for group_id, name in groups]
+    actions = [f"""
+        id: {group_id}-fights
+        type: Fight
+        agents: [{group_id}]
+        status: ongoing
+        evidence: "{name} fought"
+        """ for group_id, name in groups]
+    store_path = build_store(tmp_path / "store", write_articles(
+        tmp_path / "facts", [("test-long-group-names", entities, actions)]))
+    names = [r["group_name"] for r in rows_of(store_path, "armed-groups")
+             if r["group_name"].startswith(prefix[:45])]
+    assert names == sorted(name for _, name in groups)
+
+
 def test_armed_groups_border_column_when_a_border_is_one_place_of_several(
         larger_store: Path) -> None:
     [bombing] = [r for r in rows_of(larger_store, "armed-groups", group="ELN")
